@@ -1,0 +1,23 @@
+"""llmvalues: measure the value systems of large language models like psychometricians do."""
+
+from llmvalues.fit import fit_map
+from llmvalues.instruments import load_instrument, parse_answer
+from llmvalues.iw import MapFit, Preset, compare_presets, load_preset
+from llmvalues.responses import ResponsesError, from_wide, to_wide, validate_responses
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "MapFit",
+    "Preset",
+    "ResponsesError",
+    "__version__",
+    "compare_presets",
+    "fit_map",
+    "from_wide",
+    "load_instrument",
+    "load_preset",
+    "parse_answer",
+    "to_wide",
+    "validate_responses",
+]

@@ -1,0 +1,164 @@
+"""Survey items and instruments as data: wording, response scale, raw codes and how to parse."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+ITEM_KINDS = ("scale", "options", "qualities", "aims")
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One selectable element of a multi-choice item (a child quality, a national aim)."""
+
+    key: str
+    label: str
+    score: int = 0
+    materialist: bool | None = None
+
+
+@dataclass(frozen=True)
+class Item:
+    """One survey item: what it asks, the raw codes its answers take, and how to ask it."""
+
+    code: str
+    ivs_code: str
+    axis: str
+    kind: str
+    content: str
+    codes: tuple[int, ...]
+    direction: str
+    prompt: str
+    labels: dict[int, str] = field(default_factory=dict)
+    letters: bool = False
+    choices: tuple[Choice, ...] = ()
+    max_choices: int | None = None
+
+    @property
+    def n_categories(self) -> int:
+        """Number of ordered answer categories (raw codes)."""
+        return len(self.codes)
+
+    @property
+    def lowest(self) -> int:
+        return min(self.codes)
+
+    @property
+    def highest(self) -> int:
+        return max(self.codes)
+
+    def category_index(self, code: float) -> int:
+        """0-based ordinal category of a raw code (for ordinal models)."""
+        return self.codes.index(int(code))
+
+    def option_lines(self, order: tuple[int, ...] | None = None) -> list[tuple[str, int, str]]:
+        """Presented options as (label shown, raw code, text), in ``order`` of raw codes.
+
+        Lettered items show A, B, C...; numbered items show 1, 2, 3... in the position
+        order, so a permuted order changes which shown label means which raw code.
+        """
+        if self.kind in ("qualities", "aims"):
+            elements = [(i + 1, c.label) for i, c in enumerate(self.choices)]
+            keyed = dict(elements)
+            sequence = order or tuple(k for k, _ in elements)
+            return [(str(pos + 1), k, keyed[k]) for pos, k in enumerate(sequence)]
+        sequence = order or self.codes
+        out = []
+        for pos, raw in enumerate(sequence):
+            shown = chr(ord("A") + pos) if self.letters else str(pos + 1)
+            out.append((shown, raw, self.labels.get(raw, str(raw))))
+        return out
+
+    def option_map(self, order: tuple[int, ...] | None = None) -> dict[str, int]:
+        """Shown label → raw code (choice position for multi-select items), for the parser."""
+        return {shown: raw for shown, raw, _ in self.option_lines(order)}
+
+    def render(self, wording: str | None = None, order: tuple[int, ...] | None = None) -> str:
+        """The question text with its options listed (``{options}`` filled)."""
+        text = wording if wording is not None else self.prompt
+        if "{options}" not in text:
+            return text
+        lines = [f"  {shown}. {label}" for shown, _, label in self.option_lines(order)]
+        return text.replace("{options}", "\n".join(lines))
+
+
+@dataclass(frozen=True)
+class Instrument:
+    """An ordered set of items with a name and a citation."""
+
+    name: str
+    title: str
+    citation: str
+    items: tuple[Item, ...]
+    wording: str = "default"
+
+    @property
+    def codes(self) -> list[str]:
+        return [item.code for item in self.items]
+
+    def __getitem__(self, code: str) -> Item:
+        key = code.lower()
+        for item in self.items:
+            if item.code == key:
+                return item
+        raise KeyError(f"item {code!r} is not in instrument {self.name!r}; items: {self.codes}")
+
+    def __contains__(self, code: object) -> bool:
+        return isinstance(code, str) and code.lower() in self.codes
+
+    def __iter__(self):
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+def _item_from_dict(raw: dict[str, Any], prompt: str) -> Item:
+    kind = raw["kind"]
+    if kind not in ITEM_KINDS:
+        raise ValueError(f"item {raw['code']}: unknown kind {kind!r}; expected one of {ITEM_KINDS}")
+    choices = tuple(
+        Choice(c["key"], c["label"], int(c.get("score", 0)), c.get("materialist"))
+        for c in raw.get("qualities", raw.get("aims", []))
+    )
+    return Item(
+        code=raw["code"],
+        ivs_code=raw["ivs_code"],
+        axis=raw["axis"],
+        kind=kind,
+        content=raw["content"],
+        codes=tuple(int(c) for c in raw["codes"]),
+        direction=raw["direction"],
+        prompt=prompt,
+        labels={int(k): v for k, v in raw.get("labels", {}).items()},
+        letters=bool(raw.get("letters", False)),
+        choices=choices,
+        max_choices=raw.get("max_choices"),
+    )
+
+
+def _read_json(package: str, name: str) -> dict[str, Any]:
+    return json.loads(resources.files(package).joinpath(name).read_text(encoding="utf-8"))
+
+
+WORDINGS = ("default", "tao2024")
+
+
+@cache
+def load_instrument(name: str = "ivs10", wording: str = "default") -> Instrument:
+    """Load a packaged instrument; ``wording="tao2024"`` uses Tao et al.'s exact prompts."""
+    if name != "ivs10":
+        raise ValueError(f"unknown instrument {name!r}; available: ['ivs10']")
+    if wording not in WORDINGS:
+        raise ValueError(f"unknown wording {wording!r}; available: {list(WORDINGS)}")
+    spec = _read_json("llmvalues.instruments.data", "ivs10.json")
+    prompts = {raw["code"]: raw["prompt"] for raw in spec["items"]}
+    if wording == "tao2024":
+        tao = _read_json("llmvalues.data.iw", "tao2024_prompts.json")
+        prompts = {q["item"]: q["prompt"] for q in tao["questions"]}
+    items = tuple(_item_from_dict(raw, prompts[raw["code"]]) for raw in spec["items"])
+    return Instrument(spec["name"], spec["title"], spec["citation"], items, wording)

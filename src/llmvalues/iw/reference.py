@@ -1,0 +1,127 @@
+"""Loaders for the published Inglehart–Welzel reference data shipped in ``llmvalues/data/iw``.
+
+Each loader returns a tidy DataFrame with x = survival→self-expression and
+y = traditional→secular-rational; provenance is in ``data/iw/README.md``.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import pandas as pd
+import pycountry
+
+_DATA = "llmvalues.data.iw"
+
+# Codes the IVS uses where ISO 3166 has none, and shorter names for readable maps.
+IVS_SPECIFIC_COUNTRIES = {909: "Northern Ireland", 915: "Kosovo", 197: "Northern Cyprus"}
+_SHORT_NAMES = {
+    68: "Bolivia",
+    70: "Bosnia and Herzegovina",
+    158: "Taiwan",
+    275: "Palestine",
+    344: "Hong Kong",
+    364: "Iran",
+    410: "South Korea",
+    446: "Macau",
+    498: "Moldova",
+    643: "Russia",
+    704: "Vietnam",
+    792: "Turkey",
+    826: "Great Britain",
+    862: "Venezuela",
+}
+
+
+def _open(name: str):
+    return resources.files(_DATA).joinpath(name).open("r", encoding="utf-8")
+
+
+def country_name(code: int) -> str:
+    """English name of an IVS country code (ISO 3166 numeric, or an IVS-specific code)."""
+    code = int(code)
+    if code in IVS_SPECIFIC_COUNTRIES:
+        return IVS_SPECIFIC_COUNTRIES[code]
+    if code in _SHORT_NAMES:
+        return _SHORT_NAMES[code]
+    entry = pycountry.countries.get(numeric=f"{code:03d}")
+    if entry is None:
+        raise KeyError(f"unknown IVS country code {code}: neither ISO 3166 numeric nor IVS-specific")
+    return getattr(entry, "common_name", entry.name)
+
+
+def country_iso3(code: int) -> str | None:
+    """ISO 3166 alpha-3 of an IVS country code (None for IVS-specific codes)."""
+    entry = pycountry.countries.get(numeric=f"{int(code):03d}")
+    return entry.alpha_3 if entry is not None and int(code) not in IVS_SPECIFIC_COUNTRIES else None
+
+
+@cache
+def tao2024_countries() -> pd.DataFrame:
+    """Tao et al. (2024) country points (107), IVS waves 5–7 pooled, with cultural zones."""
+    with _open("tao2024_countries.csv") as fh:
+        raw = pd.read_csv(fh)
+    return pd.DataFrame(
+        {
+            "country": [country_name(c) for c in raw["s003"]],
+            "x": raw["survself_x"],
+            "y": raw["tradsec_y"],
+            "cultural_zone": raw["cultural_zone"],
+            "s003": raw["s003"].astype(int),
+            "iso3": [country_iso3(c) for c in raw["s003"]],
+        }
+    )
+
+
+@cache
+def country_trajectories() -> pd.DataFrame:
+    """Official-method country × survey-year points 1981–2023 (The Economist's replication)."""
+    with _open("country_year_economist2026.csv") as fh:
+        raw = pd.read_csv(fh)
+    codes = (raw["S025"] // 10000).astype(int)
+    zones = tao2024_countries().set_index("s003")["cultural_zone"]
+    out = pd.DataFrame(
+        {
+            "country": [country_name(c) for c in codes],
+            "year": (raw["S025"] % 10000).astype(int),
+            "x": raw["Mean SurvSAgg"],
+            "y": raw["Mean TradAgg"],
+            "cultural_zone": codes.map(zones),
+            "s003": codes,
+            "iso3": [country_iso3(c) for c in codes],
+        }
+    )
+    return out.sort_values(["country", "year"], ignore_index=True)
+
+
+@cache
+def ivs_pca_parameters() -> pd.DataFrame:
+    """Official-method item means, SDs and regression-score weights (IVS waves 5–7, Hall)."""
+    with _open("ivs_pca_hall2025.csv") as fh:
+        return pd.read_csv(fh).set_index("item")
+
+
+@cache
+def tao2024_projection() -> pd.DataFrame:
+    """Tao et al.'s affine projection (rows: intercept + 10 items; columns x, y)."""
+    with _open("tao2024_projection.csv") as fh:
+        raw = pd.read_csv(fh).set_index("term")
+    return raw.rename(columns={"survself_x": "x", "tradsec_y": "y"})
+
+
+@cache
+def hall2026_llm_points() -> pd.DataFrame:
+    """73 published chatbot positions (Hall 2026; official constants, one chat per persona)."""
+    with _open("hall2026_llm_points.csv") as fh:
+        raw = pd.read_csv(fh)
+    return raw.rename(columns={"survself_x": "x", "tradsec_y": "y"})
+
+
+@cache
+def tao2024_prompts() -> dict[str, Any]:
+    """Tao et al.'s question prompts, respondent descriptors and sampling settings."""
+    with _open("tao2024_prompts.json") as fh:
+        return json.load(fh)
