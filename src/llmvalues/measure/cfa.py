@@ -1,0 +1,241 @@
+"""Confirmatory factor analysis with lavaan's fit indices, ML or ordinal (DWLS), multi-group."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from . import fit_indices as fi
+from .cfa_result import CFAResult
+from .estimation import Discrepancy, GroupStats, fit_model, information, standard_errors
+from .model import MeasurementModel
+from .modindices import modification_indices
+from .polychoric import polychoric
+from .scaled import baseline_jacobian, scaled_shifted, ugamma_traces
+from .syntax import ModelSpec, ModelSyntaxError, parse_model
+from .validation import DataError, check_variation, item_frame
+
+ESTIMATORS = ("ML", "ordinal")
+
+
+def cfa(
+    data: pd.DataFrame,
+    model: str | ModelSpec,
+    estimator: str = "ML",
+    group: str | None = None,
+    group_equal: Sequence[str] = (),
+    *,
+    missing: str = "listwise",
+) -> CFAResult:
+    """Fit a confirmatory factor model written in lavaan syntax; return fit, loadings, report.
+
+    estimator="ML": normal-theory maximum likelihood on the covariance matrix (lavaan's
+    default). estimator="ordinal": DWLS on polychoric correlations with thresholds, lavaan's
+    WLSMV point estimates, robust standard errors and the scaled-shifted test statistic.
+    `group` fits one model per group; `group_equal` ties parameters across groups using
+    lavaan's keywords ("loadings", "intercepts"/"thresholds", "residuals", ...).
+    Rows with a missing item are dropped (listwise, the only policy offered here); the
+    result reports how many.
+    """
+    if estimator not in ESTIMATORS:
+        raise ValueError(f"estimator={estimator!r}: choose one of {ESTIMATORS}")
+    if missing != "listwise":
+        raise DataError("cfa handles missing values listwise only (missing='listwise')")
+    spec = parse_model(model) if isinstance(model, str) else model
+    if isinstance(group_equal, str):
+        group_equal = (group_equal,)
+    if group is None and group_equal:
+        raise ModelSyntaxError("group_equal needs a group column (group=...)")
+    items = spec.items
+    frame, dropped = item_frame(data, items, extra=[group] if group else ())
+    labels, parts = _split_groups(frame, group)
+    ordinal = estimator == "ordinal"
+    stats, n_thr = _group_stats(parts, items, labels, ordinal, group)
+    mm = MeasurementModel(
+        spec,
+        n_groups=len(parts),
+        group_equal=tuple(group_equal),
+        ordinal=ordinal,
+        n_thresholds=n_thr,
+    )
+    n_moments = sum(
+        (sum(n_thr) + mm.p * (mm.p - 1) // 2)
+        if ordinal
+        else (mm.p * (mm.p + 1) // 2 + (mm.p if mm.meanstructure else 0))
+        for _ in parts
+    )
+    df = n_moments - mm.n_free
+    if df < 0:
+        raise ModelSyntaxError(
+            f"the model is not identified: {mm.n_free} free parameters but only {n_moments} "
+            "sample moments (add indicators or constraints)"
+        )
+    n_total = sum(s.n for s in stats)
+    if n_total <= mm.n_free:
+        raise DataError(
+            f"too few respondents for the model: {n_total} for {mm.n_free} free parameters"
+        )
+    disc = Discrepancy(mm, stats)
+    est = fit_model(mm, stats)
+    info = information(disc, est)
+    rank = np.linalg.matrix_rank(info, tol=1e-9 * max(np.abs(info).max(), 1e-300))
+    if rank < mm.n_free:
+        raise ModelSyntaxError(
+            f"the model is not identified: the information matrix has rank {rank} for "
+            f"{mm.n_free} free parameters (check factor scales and equality constraints)"
+        )
+    se = standard_errors(disc, est)
+    fit = _fit_indices(mm, disc, est, stats, df)
+    mi = modification_indices(disc, est, labels)
+    return CFAResult(
+        spec=spec,
+        model=mm,
+        estimate=est,
+        se=se,
+        stats=stats,
+        fit_indices=fit,
+        modindices=mi,
+        estimator=estimator,
+        group=group,
+        group_labels=labels,
+        group_equal=tuple(group_equal),
+        n_dropped=dropped,
+    )
+
+
+def _split_groups(frame: pd.DataFrame, group: str | None) -> tuple[list[str], list[pd.DataFrame]]:
+    if group is None:
+        return ["all"], [frame]
+    missing = frame[group].isna()
+    if missing.any():
+        raise DataError(
+            f"group column {group!r} is missing in row {frame.index[missing][0]!r}; "
+            "drop or label those rows"
+        )
+    labels = [str(v) for v in pd.unique(frame[group])]
+    if len(labels) < 2:
+        raise DataError(f"group column {group!r} has a single value ({labels[0]!r}); need two+")
+    keys = frame[group].astype(str)
+    parts = [frame.loc[keys == lab] for lab in labels]
+    for lab, part in zip(labels, parts, strict=True):
+        if len(part) < 2:
+            raise DataError(
+                f"group {lab!r} of {group!r} has {len(part)} member(s); a group needs enough "
+                "respondents to estimate a covariance matrix"
+            )
+    return labels, parts
+
+
+def _group_stats(parts, items, labels, ordinal, group) -> tuple[list[GroupStats], list[int]]:
+    p = len(items)
+    stats: list[GroupStats] = []
+    n_thr: list[int] | None = None
+    cats_ref = None
+    for lab, part in zip(labels, parts, strict=True):
+        where = f" in group {lab!r}" if group else ""
+        if len(part) <= p:
+            raise DataError(
+                f"too few respondents for the model{where}: {len(part)} complete response sets "
+                f"for {p} items (need more respondents than items)"
+            )
+        check_variation(part, items, where)
+        if ordinal:
+            pc = polychoric(part, items, acov=True, smooth=False)
+            cats = [tuple(pc.categories[c]) for c in items]
+            if cats_ref is None:
+                cats_ref = cats
+            elif cats != cats_ref:
+                bad = next(c for c, a, b in zip(items, cats, cats_ref, strict=True) if a != b)
+                raise DataError(
+                    f"item {bad!r} uses different categories{where} than in the first group; "
+                    "multi-group ordinal models need the same categories in every group"
+                )
+            tau = np.concatenate([pc.thresholds[c] for c in items])
+            n_thr = [len(pc.thresholds[c]) for c in items]
+            stats.append(GroupStats(pc.n, pc.correlation.to_numpy(), tau=tau, gamma=pc.gamma))
+        else:
+            x = part[items].to_numpy(dtype=float)
+            mean = x.mean(axis=0)
+            cov = np.cov(x, rowvar=False, bias=True)
+            stats.append(GroupStats(len(x), cov, mean=mean))
+    return stats, n_thr or []
+
+
+def _fit_indices(mm, disc, est, stats, df) -> dict[str, float]:
+    n = disc.n_total
+    g = mm.n_groups
+    chisq = n * est.fmin
+    if mm.ordinal:
+        base = sum(
+            s.n * float(np.sum(s.cov[np.tril_indices(mm.p, -1)] ** 2 * w[len(s.tau) :]))
+            for s, w in zip(stats, disc.weights, strict=True)
+        )
+        df_base = g * mm.p * (mm.p - 1) // 2
+        n_rmsea = n - g
+    else:
+        base = sum(
+            s.n * (np.sum(np.log(np.diag(s.cov))) - np.linalg.slogdet(s.cov)[1]) for s in stats
+        )
+        df_base = g * mm.p * (mm.p - 1) // 2
+        n_rmsea = n
+    lo, hi = fi.rmsea_ci(chisq, df, n_rmsea, g)
+    out = {
+        "chisq": chisq,
+        "df": float(df),
+        "pvalue": fi.pvalue(chisq, df),
+        "cfi": fi.cfi(chisq, df, base, df_base),
+        "tli": fi.tli(chisq, df, base, df_base),
+        "rmsea": fi.rmsea(chisq, df, n_rmsea, g),
+        "rmsea_ci_lower": lo,
+        "rmsea_ci_upper": hi,
+        "srmr": _srmr(mm, est, stats, disc),
+        "baseline_chisq": base,
+        "baseline_df": float(df_base),
+        "npar": float(mm.n_free),
+        "ntotal": float(n),
+    }
+    if mm.ordinal:
+        gammas = [s.gamma for s in stats]
+        tr1, tr2 = ugamma_traces(est.jacobian, disc.weights, gammas, disc.frac)
+        t_s, a, b = scaled_shifted(chisq, df, tr1, tr2)
+        jb = [baseline_jacobian(len(s.tau), mm.p * (mm.p - 1) // 2) for s in stats]
+        jb_full = [_embed(j, k, len(stats)) for k, j in enumerate(jb)]
+        btr1, btr2 = ugamma_traces(jb_full, disc.weights, gammas, disc.frac)
+        tb_s, _, _ = scaled_shifted(base, df_base, btr1, btr2)
+        out.update(
+            {
+                "chisq_scaled": t_s,
+                "df_scaled": float(df),
+                "pvalue_scaled": fi.pvalue(t_s, df),
+                "scaling_factor": 1.0 / a if a else float("nan"),
+                "shift_parameter": b,
+                "cfi_scaled": fi.cfi(t_s, df, tb_s, df_base),
+                "tli_scaled": fi.tli(t_s, df, tb_s, df_base),
+                "rmsea_scaled": fi.rmsea(t_s, df, n_rmsea, g),
+                "baseline_chisq_scaled": tb_s,
+            }
+        )
+    return out
+
+
+def _embed(j: np.ndarray, k: int, n_groups: int) -> np.ndarray:
+    """Place one group's baseline Jacobian in the columns of that group."""
+    cols = j.shape[1]
+    out = np.zeros((j.shape[0], cols * n_groups))
+    out[:, k * cols : (k + 1) * cols] = j
+    return out
+
+
+def _srmr(mm, est, stats, disc) -> float:
+    vals = []
+    for mats, s in zip(mm.matrices(est.theta), stats, strict=True):
+        sigma, mu = mm.implied(mats)
+        if mm.ordinal:
+            vals.append(fi.srmr_group(s.cov, sigma, correlations=True))
+        elif mm.meanstructure:
+            vals.append(fi.srmr_group(s.cov, sigma, s.mean, mu))
+        else:
+            vals.append(fi.srmr_group(s.cov, sigma))
+    return float(np.sum(disc.frac * np.array(vals)))

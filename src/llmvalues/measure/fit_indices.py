@@ -1,0 +1,82 @@
+"""Global fit indices computed as lavaan 0.6 does (chi-square, CFI, TLI, RMSEA with CI, SRMR)."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import optimize, stats
+
+
+def cfi(chisq: float, df: float, chisq_base: float, df_base: float) -> float:
+    """Comparative fit index, bounded to [0, 1] as in lavaan."""
+    t1, t2 = chisq - df, chisq_base - df_base
+    if t1 < 0 and t2 < 0:
+        return 1.0
+    denom = max(t1, t2, 0.0)
+    return 1.0 - max(t1, 0.0) / denom if denom > 0 else 1.0
+
+
+def tli(chisq: float, df: float, chisq_base: float, df_base: float) -> float:
+    """Tucker-Lewis index (non-normed fit index); like lavaan it is not capped at 1."""
+    if df <= 0:
+        return 1.0
+    t1 = chisq_base / df_base
+    if t1 == 1.0:
+        return float("nan")
+    return (t1 - chisq / df) / (t1 - 1.0)
+
+
+def rmsea(chisq: float, df: float, n: float, n_groups: int = 1) -> float:
+    """Root mean square error of approximation (Steiger's sqrt(G) multi-group correction)."""
+    if df <= 0:
+        return 0.0
+    return float(np.sqrt(max(chisq - df, 0.0) / (df * n)) * np.sqrt(n_groups))
+
+
+def rmsea_ci(
+    chisq: float, df: float, n: float, n_groups: int = 1, level: float = 0.90
+) -> tuple[float, float]:
+    """Confidence interval of RMSEA by inverting the non-central chi-square in its ncp."""
+    if df <= 0:
+        return 0.0, 0.0
+    lo_p, hi_p = (1 + level) / 2, (1 - level) / 2
+
+    def ncp_for(prob: float) -> float:
+        f = lambda lam: (
+            stats.ncx2.cdf(chisq, df, lam) - prob if lam > 0 else (stats.chi2.cdf(chisq, df) - prob)
+        )
+        if f(0.0) < 0:
+            return 0.0
+        hi = max(chisq, 1.0)
+        while f(hi) > 0:
+            hi *= 2
+        return optimize.brentq(f, 0.0, hi, xtol=1e-12)
+
+    scale = df * n
+    lower = np.sqrt(ncp_for(lo_p) / scale) * np.sqrt(n_groups)
+    upper = np.sqrt(ncp_for(hi_p) / scale) * np.sqrt(n_groups)
+    return float(lower), float(upper)
+
+
+def srmr_group(
+    sample_cov: np.ndarray,
+    implied_cov: np.ndarray,
+    sample_mean: np.ndarray | None = None,
+    implied_mean: np.ndarray | None = None,
+    correlations: bool = False,
+) -> float:
+    """Standardised root mean square residual of one group (Bentler's, as lavaan's `srmr`)."""
+    p = sample_cov.shape[0]
+    if correlations:
+        idx = np.tril_indices(p, -1)
+        res = (sample_cov - implied_cov)[idx]
+        return float(np.sqrt(np.mean(res**2))) if res.size else 0.0
+    sd = np.sqrt(np.diag(sample_cov))
+    res = ((sample_cov - implied_cov) / np.outer(sd, sd))[np.tril_indices(p)]
+    if sample_mean is not None and implied_mean is not None:
+        res = np.concatenate([res, (sample_mean - implied_mean) / sd])
+    return float(np.sqrt(np.mean(res**2)))
+
+
+def pvalue(chisq: float, df: float) -> float:
+    """Upper-tail chi-square probability (NaN for df = 0)."""
+    return float(stats.chi2.sf(chisq, df)) if df > 0 else float("nan")
