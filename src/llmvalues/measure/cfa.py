@@ -167,9 +167,13 @@ def _fit_indices(mm, disc, est, stats, df) -> dict[str, float]:
     n = disc.n_total
     g = mm.n_groups
     chisq = n * est.fmin
-    if mm.ordinal:
+    if mm.ordinal:  # lavaan's DWLS statistics use N - 1 per group
+        chisq = sum(
+            (s.n - 1) * disc.group_value(k, m, grad=False)[0]
+            for k, (s, m) in enumerate(zip(stats, est.moments, strict=True))
+        )
         base = sum(
-            s.n * float(np.sum(s.cov[np.tril_indices(mm.p, -1)] ** 2 * w[len(s.tau) :]))
+            (s.n - 1) * float(np.sum(s.cov[np.tril_indices(mm.p, -1)] ** 2 * w[len(s.tau) :]))
             for s, w in zip(stats, disc.weights, strict=True)
         )
         df_base = g * mm.p * (mm.p - 1) // 2

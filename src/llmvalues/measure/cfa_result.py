@@ -209,10 +209,7 @@ class CFAResult:
         for q in mm.params:
             mats = all_mats[q.group]
             sigma, _ = mm.implied(mats)
-            if mm.ordinal:
-                sd_y = 1.0 / mats["delta"][:, 0]
-            else:
-                sd_y = np.sqrt(np.diag(sigma))
+            sd_y = 1.0 / mats["delta"][:, 0] if mm.ordinal else np.sqrt(np.diag(sigma))
             sd_f = np.sqrt(np.abs(np.diag(mats["psi"])))
             value = mats[q.mat][q.row, q.col]
             if q.mat == "lambda":

@@ -191,7 +191,7 @@ def _gauss_newton(disc: Discrepancy, theta: np.ndarray, fmin: float, steps: int 
         info = sum(f * j.T @ w @ j for f, j, w in zip(disc.frac, jac, weights, strict=True))
         _, grad = disc.value_and_grad(theta)
         try:
-            step = np.linalg.solve(2.0 * info if not disc.model.ordinal else 2.0 * info, -grad)
+            step = np.linalg.solve(2.0 * info, -grad)
         except np.linalg.LinAlgError:
             break
         size = 1.0

@@ -41,9 +41,11 @@ def rmsea_ci(
     lo_p, hi_p = (1 + level) / 2, (1 - level) / 2
 
     def ncp_for(prob: float) -> float:
-        f = lambda lam: (
-            stats.ncx2.cdf(chisq, df, lam) - prob if lam > 0 else (stats.chi2.cdf(chisq, df) - prob)
-        )
+        def f(lam: float) -> float:
+            if lam <= 0:
+                return stats.chi2.cdf(chisq, df) - prob
+            return stats.ncx2.cdf(chisq, df, lam) - prob
+
         if f(0.0) < 0:
             return 0.0
         hi = max(chisq, 1.0)
@@ -67,9 +69,9 @@ def srmr_group(
     """Standardised root mean square residual of one group (Bentler's, as lavaan's `srmr`)."""
     p = sample_cov.shape[0]
     if correlations:
-        idx = np.tril_indices(p, -1)
-        res = (sample_cov - implied_cov)[idx]
-        return float(np.sqrt(np.mean(res**2))) if res.size else 0.0
+        # lavaan counts the (zero) diagonal residuals of the correlation matrix too
+        res = (sample_cov - implied_cov)[np.tril_indices(p, -1)]
+        return float(np.sqrt(np.sum(res**2) / (p * (p + 1) / 2)))
     sd = np.sqrt(np.diag(sample_cov))
     res = ((sample_cov - implied_cov) / np.outer(sd, sd))[np.tril_indices(p)]
     if sample_mean is not None and implied_mean is not None:

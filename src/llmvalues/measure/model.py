@@ -68,7 +68,7 @@ class MeasurementModel:
                 f"group_equal {unknown} not understood: choose from {list(EQUALITY_KEYWORDS)}"
             )
         if ordinal and "intercepts" in group_equal:
-            group_equal = tuple(k for k in group_equal if k != "intercepts") + ("thresholds",)
+            group_equal = (*(k for k in group_equal if k != "intercepts"), "thresholds")
         if ordinal and "residuals" in group_equal:
             raise ModelSyntaxError(
                 "group_equal='residuals' is not available for the ordinal estimator "

@@ -44,3 +44,23 @@ def _block_diag(blocks: list[np.ndarray]) -> np.ndarray:
         out[k : k + n, k : k + n] = b
         k += n
     return out
+
+
+def difference_traces(
+    jac_restricted: list[np.ndarray],
+    jac_free: list[np.ndarray],
+    weights: list[np.ndarray],
+    gammas: list[np.ndarray],
+    frac: np.ndarray,
+) -> tuple[float, float]:
+    """Traces of (U0 - U1) Gamma for a nested pair (Asparouhov & Muthen 2006 difference test)."""
+    v = _block_diag([f * np.diag(w) for f, w in zip(frac, weights, strict=True)])
+    om = _block_diag([g / f for g, f in zip(gammas, frac, strict=True)])
+
+    def proj(jac: list[np.ndarray]) -> np.ndarray:
+        j = np.vstack(jac)
+        vj = v @ j
+        return vj @ np.linalg.solve(j.T @ vj, vj.T)
+
+    ud = (proj(jac_free) - proj(jac_restricted)) @ om
+    return float(np.trace(ud)), float(np.sum(ud * ud.T))

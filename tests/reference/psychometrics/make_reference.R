@@ -96,6 +96,27 @@ ord_model1 <- "g =~ y1 + y2 + y3 + y4 + y5 + y6 + y7 + y8 + y9 + y10"
 fo1 <- cfa(ord_model1, data = ord[, items], ordered = items, estimator = "WLSMV")
 ref$ordinal_1f <- list(model = ord_model1, fit = fit_list(fo1, ord_keys),
                        loadings = std_loadings(fo1))
+# ordinal invariance across the two simulated halves (random split: invariance holds)
+ord_inv <- list()
+for (lv in c("configural", "metric", "scalar")) {
+  ge <- switch(lv, configural = "none", metric = "loadings",
+               scalar = c("loadings", "thresholds"))
+  f <- cfa(ord_model, data = ord, ordered = items, estimator = "WLSMV", group = "grp",
+           group.equal = ge)
+  ord_inv[[lv]] <- list(fit = fit_list(f, ord_keys), loadings = std_loadings(f))
+}
+ord_conf <- cfa(ord_model, data = ord, ordered = items, estimator = "WLSMV", group = "grp")
+ord_met <- cfa(ord_model, data = ord, ordered = items, estimator = "WLSMV", group = "grp",
+               group.equal = "loadings")
+lrt <- lavTestLRT(ord_conf, ord_met)  # method satorra.2000, scaled.shifted
+ord_inv$lrt_metric <- list(chisq_diff = lrt[2, "Chisq diff"], df_diff = lrt[2, "Df diff"],
+                           p = lrt[2, "Pr(>Chisq)"])
+ref$ordinal_invariance <- list(model = ord_model, group = "grp", models = ord_inv)
+hs_conf <- cfa(hs_model, data = hs, group = "school")
+hs_met <- cfa(hs_model, data = hs, group = "school", group.equal = "loadings")
+l2 <- lavTestLRT(hs_conf, hs_met)
+ref$hs_invariance$lrt_metric <- list(chisq_diff = l2[2, "Chisq diff"], df_diff = l2[2, "Df diff"],
+                                     p = l2[2, "Pr(>Chisq)"])
 # psych polychoric (global thresholds, its own zero-cell correction) for comparison
 ref$ordinal$psych_polychoric <- unclass(polychoric(ord[, items])$rho)
 
