@@ -71,17 +71,22 @@ def _aims(s: np.ndarray, rng) -> tuple[np.ndarray, np.ndarray]:
 
 
 def make_trend_frame(
-    kind: str = "wvs", n: int = 150, seed: int = 0, missing_rate: float = 0.03
+    kind: str = "wvs",
+    n: int = 150,
+    seed: int = 0,
+    missing_rate: float = 0.03,
+    countries: dict[int, tuple[float, float]] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Raw trend-file variables (UPPER case, IVS codes) and the planted country-year means.
 
     kind "wvs" carries Y003/Y002 ready-made (S001=2, S002); "evs" carries the child
     qualities A029/A039/A040/A042 and aims E003/E004 instead (S001=1, S002EVS).
+    ``countries`` replaces the planted (t, s) means of each country's first survey.
     """
     rng = np.random.default_rng(seed)
     surveys = WVS_SURVEYS if kind == "wvs" else EVS_SURVEYS
     frames, truth = [], []
-    for code, (t0, s0) in COUNTRIES.items():
+    for code, (t0, s0) in (countries or COUNTRIES).items():
         for k, (year, wave) in enumerate(surveys):
             t_mean, s_mean = t0 + k * SHIFT[0], s0 + k * SHIFT[1]
             truth.append(
