@@ -145,6 +145,17 @@ def test_parameters_equal_those_of_rows_duplicated_by_integer_weights(wvs):
     )
 
 
+def test_rows_without_positive_weight_are_left_out_and_counted(wvs):
+    frame = harmonize_ivs(wvs[0])
+    unweighted = frame.copy()
+    unweighted.loc[:9, "weight"] = np.nan
+    unweighted.loc[10:19, "weight"] = 0.0
+    result = from_ivs(unweighted)
+    assert result.preset.metadata["n_without_positive_weight"] == 20
+    reference = from_ivs(frame.iloc[20:])
+    pd.testing.assert_frame_equal(result.parameters, reference.parameters, atol=1e-12, rtol=0)
+
+
 def test_waves_filter_and_explained_variance(wvs):
     frame = harmonize_ivs(wvs[0])
     result = from_ivs(frame, waves=[7])

@@ -81,7 +81,7 @@ def test_child_qualities_coded_one_two_follow_their_value_labels(tmp_path, evs):
 
 def test_unreadable_child_quality_label_is_an_error(tmp_path, evs):
     labels = value_labels(evs)
-    labels["A040"] = {0: "No", 1: "Yes"}
+    labels["A040"] = {0: "Absent", 1: "Present"}
     path = write_trend_file(tmp_path / "bad.sav", evs, labels)
     with pytest.raises(ValueError, match="A040"):
         read_ivs(path)
@@ -100,6 +100,10 @@ def test_y002_built_from_the_two_aims(files, evs):
 
 def test_columns_identity_and_weights(files, wvs):
     df = read_ivs(files["wvs.sav"])
+    assert (
+        df["year"].dtype == "Int64" and df["s025"].dtype == "Int64" and df["wave"].dtype == "Int64"
+    )
+    np.testing.assert_array_equal(df["s025"], df["s003"] * 10000 + df["year"])
     assert list(df.columns[:7]) == ["country", "s003", "s025", "year", "wave", "source", "weight"]
     assert set(df["country"]) >= {"Sweden", "Egypt", "Northern Ireland", "Vietnam"}
     np.testing.assert_array_equal(df["weight"], wvs["S017"])

@@ -119,9 +119,10 @@ def harmonize_ivs(
         )
     out["country"] = s003.map(_country_names(s003, source)).astype(object)
     out["s003"] = s003.astype("int64")
-    out["year"] = col["S020"]
-    out["s025"] = col["S025"] if "S025" in col else s003 * 10000 + col["S020"]
-    out["wave"] = wave
+    out["year"] = _integers(col["S020"], "S020", source)
+    s025 = col["S025"].where(col["S025"] > 0) if "S025" in col else s003 * 10000 + col["S020"]
+    out["s025"] = _integers(s025, "S025", source)
+    out["wave"] = _integers(wave, "wave", source)
     out["source"] = origin
     out["weight"] = _weights(col, weights, source)
 
@@ -219,6 +220,16 @@ def _numeric(values: pd.Series, name: str, source) -> pd.Series:
         examples = sorted({str(v) for v in values[bad]})[:3]
         raise ValueError(f"{source}: variable {name} has non-numeric values {examples}")
     return converted
+
+
+def _integers(values: pd.Series, name: str, source) -> pd.Series:
+    """Whole-number codes as nullable integers; a fractional code is an error."""
+    fractional = values.notna() & (values != np.round(values))
+    if fractional.any():
+        raise ValueError(
+            f"{source}: {name} has non-integer values {sorted(values[fractional].unique())[:3]}"
+        )
+    return values.astype("Int64")
 
 
 def _waves(col: Mapping[str, pd.Series], source) -> tuple[pd.Series, pd.Series]:
@@ -328,10 +339,10 @@ def _mention_codes(name: str, labels: Mapping[float, str] | None) -> dict[float,
         return dict(DEFAULT_MENTION_CODES)
     mapping = {}
     for value, text in coded.items():
-        lowered = text.lower()
-        if "not" in lowered:
+        lowered = text.lower().strip()
+        if lowered.startswith("no") or "not " in lowered:  # not mentioned, not important, no
             mapping[value] = 0.0
-        elif "mention" in lowered or "important" in lowered:
+        elif any(word in lowered for word in ("mention", "important", "chosen", "yes")):
             mapping[value] = 1.0
         else:
             raise ValueError(
