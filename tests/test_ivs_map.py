@@ -134,6 +134,19 @@ def test_tao_variant_unweighted_means_then_mean_over_years(wvs):
     assert point["years"] == 2
 
 
+def test_unweighted_standardisation_uses_plain_means_and_sds(wvs):
+    frame = harmonize_ivs(wvs[0])
+    result = from_ivs(frame, standardize="unweighted")
+    values = frame[list(ITEMS)]
+    np.testing.assert_allclose(result.parameters["mean"], values.mean(), rtol=1e-12)
+    np.testing.assert_allclose(result.parameters["sd"], values.std(ddof=1), rtol=1e-12)
+    official = from_ivs(frame)
+    assert not np.allclose(result.parameters["mean"], official.parameters["mean"])
+    pd.testing.assert_frame_equal(result.loadings, official.loadings)  # correlations stay weighted
+    projected = result.preset.project(values)
+    np.testing.assert_allclose(projected, result.scores[["x", "y"]], atol=1e-9)
+
+
 def test_parameters_equal_those_of_rows_duplicated_by_integer_weights(wvs):
     frame = harmonize_ivs(wvs[0]).iloc[:900].copy()
     frame["weight"] = np.random.default_rng(0).integers(1, 4, len(frame)).astype(float)
@@ -195,6 +208,8 @@ def test_bad_options_are_errors(wvs):
         from_ivs(frame, constants="tao")
     with pytest.raises(ValueError, match="country_means"):
         from_ivs(frame, country_means="median")
+    with pytest.raises(ValueError, match="standardize"):
+        from_ivs(frame, standardize="none")
 
 
 def test_read_then_compute_equals_compute_from_path(wvs_map, tmp_path, wvs):

@@ -185,23 +185,29 @@ def from_ivs(
     weights: str | None = "S017",
     constants: str | dict = "official",
     country_means: str = "weighted",
+    standardize: str = "weighted",
 ) -> IVSMap:
     """Compute the IW map from a trend file (path) or a ``read_ivs`` frame, the official way.
 
     ``country_means="unweighted"`` reproduces Tao et al. (2024): unweighted means per
     country-year, a country's point the mean over its years. ``constants`` is "official",
-    "tao2024" or a dict {"x": (scale, offset), "y": (scale, offset)}.
+    "tao2024" or a dict {"x": (scale, offset), "y": (scale, offset)}. ``standardize=
+    "unweighted"`` builds the z-scores from unweighted means and SDs, as ``psych`` does in
+    Tao et al.'s and Hall's reproductions; the official syntax weights them.
     """
     consts = _constants(constants)
     if country_means not in COUNTRY_MEANS:
         raise ValueError(f"country_means must be one of {COUNTRY_MEANS}, got {country_means!r}")
+    if standardize not in COUNTRY_MEANS:
+        raise ValueError(f"standardize must be one of {COUNTRY_MEANS}, got {standardize!r}")
     frame = _respondents(data, waves, weights)
     values = frame[list(ITEMS)].to_numpy(dtype=float)
     w = frame["weight"].to_numpy(dtype=float)
     usable = np.isfinite(w) & (w > 0)  # SPSS drops cases with missing, zero or negative weight
     if not usable.any():
         raise ValueError("no respondent has a positive weight")
-    means, sds = weighted_moments(values[usable], w[usable])
+    moment_w = w[usable] if standardize == "weighted" else np.ones(int(usable.sum()))
+    means, sds = weighted_moments(values[usable], moment_w)
     _check_items(values[usable], sds)
     corr = weighted_correlation(values[usable], w[usable])
     _check_correlation(corr)
@@ -219,6 +225,7 @@ def from_ivs(
     metadata = {
         "constants": consts,
         "country_means": country_means,
+        "standardize": standardize,
         "weights": weights,
         "waves": None if waves is None else tuple(sorted({int(v) for v in waves})),
         "source_file": frame.attrs.get("source_file"),
@@ -383,7 +390,7 @@ def _preset(parameters, consts, country_year, country_means, metadata) -> Preset
             f"Official method (weighted pairwise correlations, PCA, varimax, regression scores) "
             f"on waves {metadata['waves'] or 'all'}, weights {metadata['weights']}, constants "
             f"x = {consts['x'][0]}*s + {consts['x'][1]}, y = {consts['y'][0]}*s + "
-            f"{consts['y'][1]}; country points: {how}."
+            f"{consts['y'][1]}; {metadata['standardize']} z-scores; country points: {how}."
         ),
         metadata=metadata,
     )
