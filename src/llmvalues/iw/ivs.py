@@ -99,7 +99,8 @@ def harmonize_ivs(
     wave, origin = _waves(col, source)
     keep = np.ones(len(raw), dtype=bool)
     if waves is not None:
-        wanted_waves = sorted({int(w) for w in waves})
+        waves = tuple(sorted({int(w) for w in waves}))
+        wanted_waves = list(waves)
         keep = wave.isin(wanted_waves).to_numpy()
         if not keep.any():
             present = sorted(int(w) for w in wave.dropna().unique())

@@ -178,6 +178,13 @@ class IVSMap:
     correlation: pd.DataFrame  # weighted pairwise correlations of the ten items
     scores: pd.DataFrame  # per respondent: s003, s025, weight, survself, tradrat, x, y
 
+    def __repr__(self) -> str:
+        meta = self.preset.metadata
+        return (
+            f"IVSMap({len(self.country_year)} country-years, {len(self.preset.countries)} "
+            f"countries, {meta['n_scored']} scored respondents, waves {meta['waves'] or 'all'})"
+        )
+
 
 def from_ivs(
     data: str | PathLike | pd.DataFrame,
@@ -193,8 +200,10 @@ def from_ivs(
     country-year, a country's point the mean over its years. ``constants`` is "official",
     "tao2024" or a dict {"x": (scale, offset), "y": (scale, offset)}. ``standardize=
     "unweighted"`` builds the z-scores from unweighted means and SDs, as ``psych`` does in
-    Tao et al.'s and Hall's reproductions; the official syntax weights them.
+    Tao et al.'s and Hall's reproductions; the official syntax weights them. ``weights``
+    applies when reading a path; a frame brings its own ``weight`` column.
     """
+    waves = None if waves is None else tuple(sorted({int(v) for v in waves}))
     consts = _constants(constants)
     if country_means not in COUNTRY_MEANS:
         raise ValueError(f"country_means must be one of {COUNTRY_MEANS}, got {country_means!r}")
@@ -226,8 +235,8 @@ def from_ivs(
         "constants": consts,
         "country_means": country_means,
         "standardize": standardize,
-        "weights": weights,
-        "waves": None if waves is None else tuple(sorted({int(v) for v in waves})),
+        "weights": frame.attrs.get("weights", "the frame's 'weight' column"),
+        "waves": waves,
         "source_file": frame.attrs.get("source_file"),
         "n_respondents": len(frame),
         "n_scored": int(scores["x"].notna().sum()),
