@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from tests.measure_helpers import holzinger_swineford, ref_loadings, reference
+from tests.test_measure_helpers import holzinger_swineford, ref_loadings, reference
 
 from llmvalues.measure import DataError, ModelSyntaxError, cfa, parse_model
 

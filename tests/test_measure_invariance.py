@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tests.measure_helpers import holzinger_swineford, ordinal_sim, ref_loadings, reference
+from tests.test_measure_helpers import holzinger_swineford, ordinal_sim, ref_loadings, reference
 
 from llmvalues.measure import cfa, invariance
 

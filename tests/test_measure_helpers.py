@@ -1,4 +1,4 @@
-"""Shared helpers for the llmvalues.measure tests: reference values from R and simulators."""
+"""Shared helpers (no tests) for the llmvalues.measure tests: R reference values, simulators."""
 
 from __future__ import annotations
 
