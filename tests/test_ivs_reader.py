@@ -132,8 +132,9 @@ def test_concatenated_wvs_and_evs_csv(tmp_path, wvs, evs):
 
 
 def test_harmonize_accepts_a_frame_in_memory(wvs, files):
+    extra = wvs.rename(columns=str.lower).assign(COUNTRY_ALPHA="SWE")  # other columns ignored
     pd.testing.assert_frame_equal(
-        harmonize_ivs(wvs.rename(columns=str.lower)), read_ivs(files["wvs.csv"]), check_dtype=False
+        harmonize_ivs(extra), read_ivs(files["wvs.csv"]), check_dtype=False
     )
 
 

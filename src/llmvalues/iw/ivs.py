@@ -92,8 +92,8 @@ def harmonize_ivs(
         raise ValueError(f"out_of_range must be 'error' or 'missing', got {out_of_range!r}")
     raw = raw.reset_index(drop=True)
     lookup = _case_map(raw.columns, source)
-    _wanted_variables(lookup, weights, source)  # raises naming every missing variable
-    col = {name: raw[original] for name, original in lookup.items()}
+    wanted = _wanted_variables(lookup, weights, source)  # raises naming every missing one
+    col = {name: raw[lookup[name]] for name in wanted}
     labels = {str(k).upper(): v for k, v in (value_labels or {}).items()}
 
     wave, origin = _waves(col, source)
