@@ -1,0 +1,1 @@
+"""ValueLex: discover an LLM's value system from its own words (Biedma et al. 2024), reproducibly."""

@@ -1,0 +1,367 @@
+"""From elicited lists to a lexicon: split replies into descriptors, normalise, count, threshold.
+
+Normalisation (documented in docs/valuelex.md, in this order):
+
+1. Unicode NFKC, lower case, markdown and quotes removed, leading fillers dropped
+   ("I am", "being", "a", "very" …); hyphens, underscores and spaces are one separator, so
+   "Open minded", "open-minded" and "open_minded" all become ``open-minded``.
+2. Inflection: the last word of a descriptor is singularised (``values`` → ``value``,
+   ``abilities`` → ``ability``; words ending in -ss, -us, -is are left alone).
+3. Synonyms given by the user (normalised form → term) are applied.
+4. Derivational families: forms that reduce to the same stem under the suffix rules in
+   ``_FAMILY_RULES`` (``honesty``/``honest``/``honestly``; ``helpful``/``helpfulness``)
+   collapse to the family's most frequent form; a form written without its hyphen
+   (``openminded``) joins the hyphenated form.
+
+Every raw descriptor keeps its mapping to a term; terms below the frequency thresholds are
+reported, not deleted.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from llmvalues.instruments.parse import INVALID, OK, REFUSAL, Parsed, is_refusal
+
+
+class LexiconError(ValueError):
+    """No lexicon can be built from the replies given; says why."""
+
+
+_FILLERS = frozenset(
+    [
+        "i",
+        "im",
+        "i'm",
+        "am",
+        "be",
+        "being",
+        "to",
+        "a",
+        "an",
+        "the",
+        "my",
+        "your",
+        "our",
+        "and",
+        "or",
+        "also",
+        "very",
+        "really",
+        "more",
+        "most",
+        "always",
+        "truly",
+        "deeply",
+        "highly",
+        "strongly",
+        "value",
+        "values",
+        "word",
+        "words",
+        "is",
+        "are",
+    ]
+)
+_NOT_VALUES = frozenset(
+    [
+        "ai",
+        "assistant",
+        "model",
+        "language",
+        "user",
+        "users",
+        "people",
+        "person",
+        "thing",
+        "things",
+        "etc",
+        "example",
+        "human",
+        "list",
+        "me",
+        "myself",
+        "it",
+        "this",
+        "that",
+        "these",
+        "those",
+        "you",
+        "we",
+        "they",
+    ]
+)
+_BULLET = re.compile(r"^\s*(?:[-*•·+>]+|\(?\d{1,3}[.):\]]|\(?[a-z][.)\]])\s*")
+_HEAD = re.compile(r"^([^:–—]{1,40}?)\s*(?::|\s[-–—]\s)\s*\S")
+_SPLIT = re.compile(r"\s*(?:,|;|/|&|\||\band\b|\bor\b|\.\s|\n)\s*")
+_CLEAN = re.compile(r"[*_`\"'“”‘’()\[\]{}#!?.]+")
+_WORD = re.compile(r"^[a-z]+(?:-[a-z]+)*$")
+
+# (suffix, replacement), longest first; applied repeatedly while the result keeps ≥ 4 letters.
+_FAMILY_RULES = (
+    ("fulness", "ful"),
+    ("iveness", "ive"),
+    ("ousness", "ous"),
+    ("iness", "y"),
+    ("ility", "le"),
+    ("osity", "ous"),
+    ("ivity", "ive"),
+    ("alty", "al"),
+    ("ical", "ic"),
+    ("ness", ""),
+    ("ency", "ent"),
+    ("ence", "ent"),
+    ("ancy", "ant"),
+    ("ance", "ant"),
+    ("etic", ""),
+    ("acy", "ate"),
+    ("ity", ""),
+    ("ful", ""),
+    ("ous", ""),
+    ("ive", ""),
+    ("ate", ""),
+    ("ing", ""),
+    ("ic", ""),
+    ("ly", ""),
+    ("ed", ""),
+    ("y", ""),
+)
+
+
+def singular(word: str) -> str:
+    """Singular of an English plural by rule (``abilities`` → ``ability``); else unchanged."""
+    if len(word) <= 3 or word.endswith(("ss", "us", "is", "ics")):
+        return word[:-1] if word.endswith("ics") else word
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("sses", "shes", "ches", "xes")):
+        return word[:-2]
+    if word.endswith("s"):
+        return word[:-1]
+    return word
+
+
+def family_key(form: str) -> str:
+    """Stem shared by a derivational family (``honesty``, ``honest`` → ``honest``)."""
+    key = form.replace("-", "")
+    changed = True
+    while changed:
+        changed = False
+        for suffix, repl in _FAMILY_RULES:
+            if key.endswith(suffix) and len(key) - len(suffix) + len(repl) >= 4:
+                key = key[: -len(suffix)] + repl
+                changed = True
+                break
+    return key[:-1] if key.endswith("e") and len(key) > 4 else key
+
+
+def normalise_descriptor(raw: str, max_words: int = 2) -> str | None:
+    """One raw descriptor → its normalised form, or None when it is not a short descriptor."""
+    text = unicodedata.normalize("NFKC", raw).lower()
+    text = _CLEAN.sub(" ", text).replace("_", " ").replace("-", " ")
+    words = text.split()
+    while words and words[0] in _FILLERS:
+        words.pop(0)
+    if not words or len(words) > max_words:
+        return None
+    words[-1] = singular(words[-1])
+    form = "-".join(words)
+    if not _WORD.match(form) or all(w in _NOT_VALUES | _FILLERS for w in words):
+        return None
+    return form
+
+
+@dataclass(frozen=True)
+class ParsedList:
+    """Descriptors found in one reply, fragments that were not descriptors, and a status."""
+
+    descriptors: tuple[str, ...]
+    dropped: tuple[str, ...]
+    status: str
+    reason: str = ""
+
+
+def split_list(text: str | None, max_words: int = 2) -> ParsedList:
+    """Split a reply into raw descriptors (numbered, bulleted, comma or line separated lists)."""
+    if text is None or not text.strip():
+        return ParsedList((), (), INVALID, "empty reply")
+    found: list[str] = []
+    dropped: list[str] = []
+    for line in text.splitlines():
+        line = _BULLET.sub("", line.strip())
+        head = _HEAD.match(line)
+        if head and len(head.group(1).split()) <= max_words + 1:
+            line = head.group(1)  # "Honesty: I always tell the truth" → "Honesty"
+        for chunk in _SPLIT.split(line):
+            chunk = chunk.strip(" .:-–—")
+            if not chunk:
+                continue
+            if normalise_descriptor(chunk, max_words) is None:
+                dropped.append(chunk)
+            else:
+                found.append(chunk)
+    if found:
+        return ParsedList(tuple(found), tuple(dropped), OK)
+    if is_refusal(text):
+        return ParsedList((), tuple(dropped), REFUSAL, "declined to name values")
+    return ParsedList((), tuple(dropped), INVALID, "no short descriptor found in the reply")
+
+
+def elicitation_parser(max_words: int = 2):
+    """A collection parser for elicitation replies: code = number of descriptors found."""
+
+    def parse(text: str) -> Parsed:
+        parsed = split_list(text, max_words)
+        code = len(parsed.descriptors) if parsed.status == OK else None
+        return Parsed(code, parsed.status, parsed.reason)
+
+    return parse
+
+
+@dataclass
+class Lexicon:
+    """Terms with counts, the raw → term mapping, every occurrence and every reply's status."""
+
+    terms: pd.DataFrame
+    mapping: pd.DataFrame
+    occurrences: pd.DataFrame
+    replies: pd.DataFrame
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def term_list(self) -> list[str]:
+        """Kept terms, most frequent first."""
+        return self.terms.loc[self.terms["kept"], "term"].tolist()
+
+    def summary(self) -> str:
+        """Counts of replies by status, descriptors, distinct forms and kept terms."""
+        status = self.replies["status"].value_counts().to_dict()
+        return (
+            f"{len(self.replies)} replies {status}; {len(self.occurrences)} descriptors; "
+            f"{self.mapping['normalised'].nunique()} forms → {self.terms['term'].nunique()} terms; "
+            f"{len(self.term_list)} kept (min_count={self.settings.get('min_count')}, "
+            f"min_respondents={self.settings.get('min_respondents')})"
+        )
+
+
+_REPLY_COLUMNS = ("respondent", "model", "text")
+
+
+def _family_terms(counts: Counter) -> dict[str, str]:
+    """Normalised form → family term (most frequent form; ties: shortest, then alphabetical)."""
+    joined = {form.replace("-", ""): form for form in counts if "-" in form}
+    families: dict[str, list[str]] = {}
+    for form in counts:
+        target = joined.get(form, form)
+        families.setdefault(family_key(target), []).append(form)
+    out = {}
+    for forms in families.values():
+        best = min(forms, key=lambda f: (-counts[f], len(f), f))
+        out.update(dict.fromkeys(forms, best))
+    return out
+
+
+def build_lexicon(
+    replies: pd.DataFrame,
+    *,
+    min_count: int = 2,
+    min_respondents: int = 2,
+    max_words: int = 2,
+    synonyms: Mapping[str, str] | None = None,
+    families: bool = True,
+) -> Lexicon:
+    """Parse every reply, normalise descriptors, merge families, count and apply thresholds.
+
+    ``replies`` needs columns respondent, model and text (a ``status`` column from the store
+    is kept: replies that failed collection are recorded and not parsed).
+    """
+    missing = [c for c in _REPLY_COLUMNS if c not in replies.columns]
+    if missing:
+        raise LexiconError(f"replies lack column(s) {missing}; need {list(_REPLY_COLUMNS)}")
+    if replies.empty:
+        raise LexiconError("no replies given: collect elicitation answers first")
+    if min_count < 1 or min_respondents < 1:
+        raise LexiconError("min_count and min_respondents must be at least 1")
+    synonyms = {normalise_descriptor(k, max_words) or k: v for k, v in (synonyms or {}).items()}
+    reply_rows, occ_rows = [], []
+    for idx, row in replies.reset_index(drop=True).iterrows():
+        collected = row.get("status", OK)
+        if collected not in (OK, None) and not pd.isna(collected):
+            parsed = ParsedList(
+                (), (), str(collected), str(row.get("reason", "")) or "not collected"
+            )
+        else:
+            parsed = split_list(row["text"], max_words)
+        reply_rows.append(
+            {
+                "reply": idx,
+                "respondent": row["respondent"],
+                "model": row["model"],
+                "status": parsed.status,
+                "reason": parsed.reason,
+                "n_descriptors": len(parsed.descriptors),
+                "dropped": " | ".join(parsed.dropped),
+            }
+        )
+        for raw in parsed.descriptors:
+            form = normalise_descriptor(raw, max_words)
+            form = synonyms.get(form, form)
+            occ_rows.append(
+                {
+                    "reply": idx,
+                    "respondent": row["respondent"],
+                    "model": row["model"],
+                    "raw": raw,
+                    "normalised": form,
+                }
+            )
+    reply_table = pd.DataFrame(reply_rows)
+    if not occ_rows:
+        status = reply_table["status"].value_counts().to_dict()
+        raise LexiconError(
+            f"none of the {len(reply_table)} replies contained a parseable list of descriptors "
+            f"(statuses: {status}); check the prompts or the model's replies"
+        )
+    occ = pd.DataFrame(occ_rows)
+    counts = Counter(occ["normalised"])
+    to_term = _family_terms(counts) if families else {f: f for f in counts}
+    occ["term"] = occ["normalised"].map(to_term)
+    # one respondent naming a term twice counts once towards respondents, twice towards count
+    terms = (
+        occ.groupby("term")
+        .agg(
+            count=("raw", "size"),
+            respondents=("respondent", "nunique"),
+            models=("model", "nunique"),
+            forms=("normalised", lambda s: ", ".join(sorted(set(s)))),
+        )
+        .reset_index()
+        .sort_values(["count", "term"], ascending=[False, True], kind="stable")
+        .reset_index(drop=True)
+    )
+    terms["kept"] = (terms["count"] >= min_count) & (terms["respondents"] >= min_respondents)
+    kept = set(terms.loc[terms["kept"], "term"])
+    mapping = (
+        occ.assign(raw_lower=occ["raw"].str.lower().str.strip())
+        .groupby(["raw_lower", "normalised", "term"])
+        .size()
+        .rename("count")
+        .reset_index()
+        .rename(columns={"raw_lower": "raw"})
+    )
+    mapping["kept"] = mapping["term"].isin(kept)
+    settings = {
+        "min_count": min_count,
+        "min_respondents": min_respondents,
+        "max_words": max_words,
+        "families": families,
+        "synonyms": dict(synonyms),
+    }
+    return Lexicon(terms, mapping, occ, reply_table, settings)

@@ -1,0 +1,128 @@
+"""Loaders of ValueLex data files (prompts, personas, rating wording, stems, rubric, reference)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+SUBDIMENSIONS = (
+    "Self-Competent",
+    "User-Oriented",
+    "Social",
+    "Idealistic",
+    "Professional",
+    "Ethical",
+)
+
+
+class ValueLexDataError(ValueError):
+    """A ValueLex data file is missing a field or has the wrong shape; names what is wrong."""
+
+
+@cache
+def _bundled(name: str) -> dict[str, Any]:
+    text = resources.files("llmvalues.valuelex.data").joinpath(name).read_text("utf-8")
+    return json.loads(text)
+
+
+def load_data(name: str, path: str | Path | None = None) -> dict[str, Any]:
+    """A bundled data file by name (e.g. ``"prompts.json"``) or the user's own file at ``path``."""
+    if path is None:
+        return _bundled(name)
+    path = Path(path)
+    if not path.is_file():
+        raise ValueLexDataError(f"{name}: file {path} does not exist")
+    try:
+        return json.loads(path.read_text("utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ValueLexDataError(f"{path} is not valid JSON: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """One generative elicitation prompt (id and wording)."""
+
+    id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Persona:
+    """A respondent persona: the system message (chat) or opening line (completion)."""
+
+    id: str
+    text: str
+
+
+def _entries(data: dict, key: str, source: str) -> list[dict]:
+    entries = data.get(key)
+    if not isinstance(entries, list) or not entries:
+        raise ValueLexDataError(f"{source}: '{key}' must be a non-empty list")
+    ids = [e.get("id") for e in entries]
+    for i, entry in enumerate(entries):
+        if not isinstance(entry.get("id"), str) or not isinstance(entry.get("text"), str):
+            raise ValueLexDataError(f"{source}: {key}[{i}] needs string 'id' and 'text'")
+    dupes = sorted({i for i in ids if ids.count(i) > 1})
+    if dupes:
+        raise ValueLexDataError(f"{source}: duplicate {key} ids {dupes}")
+    return entries
+
+
+def load_prompts(path: str | Path | None = None) -> list[Prompt]:
+    """Elicitation prompts (bundled: 18 written for llmvalues)."""
+    data = load_data("prompts.json", path)
+    entries = _entries(data, "prompts", str(path or "prompts.json"))
+    empty = [e["id"] for e in entries if not e["text"].strip()]
+    if empty:
+        raise ValueLexDataError(f"prompts {empty} have empty text")
+    return [Prompt(e["id"], e["text"].strip()) for e in entries]
+
+
+def load_personas(path: str | Path | None = None) -> list[Persona]:
+    """Respondent personas (bundled: 5, including ``none``)."""
+    data = load_data("personas.json", path)
+    return [Persona(e["id"], e["text"].strip()) for e in _entries(data, "personas", "personas")]
+
+
+def load_stems(path: str | Path | None = None) -> dict[str, list[str]]:
+    """Projective sentence stems per subdimension (bundled: 20 for each of the six)."""
+    data = load_data("stems.json", path)
+    stems = data.get("stems")
+    if not isinstance(stems, dict) or not stems:
+        raise ValueLexDataError(
+            "stems file needs a 'stems' mapping of subdimension → list of stems"
+        )
+    for sub, items in stems.items():
+        if not isinstance(items, list) or not all(isinstance(s, str) and s.strip() for s in items):
+            raise ValueLexDataError(f"stems of {sub!r} must be a list of non-empty strings")
+    return {sub: [s.strip() for s in items] for sub, items in stems.items()}
+
+
+def load_rubric(path: str | Path | None = None) -> dict[str, Any]:
+    """The judge rubric: instruction template and HIGH/LOW descriptions per subdimension."""
+    data = load_data("rubric.json", path)
+    for key in ("instruction", "subdimensions"):
+        if key not in data:
+            raise ValueLexDataError(f"rubric needs '{key}'")
+    for sub, spec in data["subdimensions"].items():
+        missing = {"definition", "high", "low"} - set(spec)
+        if missing:
+            raise ValueLexDataError(f"rubric of {sub!r} lacks {sorted(missing)}")
+    return data
+
+
+def load_reference(path: str | Path | None = None) -> list[dict[str, Any]]:
+    """A reference taxonomy: rows with dimension, subdimension, description and anchors."""
+    data = load_data("reference.json", path)
+    rows = data.get("dimensions")
+    if not isinstance(rows, list) or not rows:
+        raise ValueLexDataError("reference taxonomy needs a non-empty 'dimensions' list")
+    for i, row in enumerate(rows):
+        missing = {"subdimension", "description"} - set(row)
+        if missing:
+            raise ValueLexDataError(f"reference dimensions[{i}] lacks {sorted(missing)}")
+    return rows

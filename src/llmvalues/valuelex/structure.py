@@ -1,0 +1,126 @@
+"""Factor structure of the rating matrix: parallel analysis, oblique EFA, loadings with cut-offs.
+
+The statistics come from :mod:`llmvalues.measure` (``parallel_analysis``, ``efa``); this
+module decides the number of factors, assigns each term to its primary factor and flags
+cross-loadings, and refuses lexicons too small to factor.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from llmvalues.measure import EFAResult, efa, parallel_analysis
+from llmvalues.measure.factorability import ParallelResult
+
+
+class StructureError(ValueError):
+    """The rating matrix cannot be factor-analysed as asked; says why."""
+
+
+@dataclass
+class Structure:
+    """Number of factors (and how it was chosen), the EFA and each term's factor."""
+
+    n_factors: int
+    efa: EFAResult
+    parallel: ParallelResult | None
+    cutoff: float
+    table: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def loadings(self) -> pd.DataFrame:
+        return self.efa.loadings
+
+    @property
+    def assignment(self) -> pd.Series:
+        """Term → primary factor (NaN when no loading reaches the cut-off)."""
+        return self.table["factor"]
+
+    def summary(self) -> str:
+        """Factors retained, assignment counts and the loading table."""
+        how = (
+            f"parallel analysis (q={self.parallel.quantile}, {self.parallel.n_iter} draws)"
+            if self.parallel is not None
+            else "given"
+        )
+        counts = self.assignment.value_counts(dropna=False).to_dict()
+        head = f"{self.n_factors} factors ({how}); |loading| ≥ {self.cutoff}: {counts}"
+        return "\n".join([head, *self.notes, "", self.table.round(3).to_string()])
+
+
+def check_size(n_respondents: int, n_terms: int, n_factors: int | None = None) -> None:
+    """Refuse matrices too small for factor analysis, naming what is short."""
+    if n_terms < 3:
+        raise StructureError(
+            f"lexicon too small for factor analysis: {n_terms} term(s) rated; need at least 3 "
+            "(lower min_count / min_respondents or collect more elicitation replies)"
+        )
+    if n_respondents <= n_terms:
+        raise StructureError(
+            f"too few respondents for factor analysis: {n_respondents} respondents for "
+            f"{n_terms} terms; need more respondents than terms"
+        )
+    if n_factors is not None and n_factors > n_terms // 2:
+        raise StructureError(
+            f"{n_factors} factors cannot be identified from {n_terms} terms (at most {n_terms // 2})"
+        )
+
+
+def loading_table(loadings: pd.DataFrame, cutoff: float) -> pd.DataFrame:
+    """Loadings plus primary factor (if |loading| ≥ cutoff), its loading and cross-loadings."""
+    values = loadings.to_numpy()
+    order = np.argsort(-np.abs(values), axis=1)
+    primary = order[:, 0]
+    best = values[np.arange(len(values)), primary]
+    second = np.abs(values[np.arange(len(values)), order[:, 1]]) if values.shape[1] > 1 else 0.0
+    table = loadings.copy()
+    table["factor"] = [
+        loadings.columns[p] if abs(b) >= cutoff else np.nan
+        for p, b in zip(primary, best, strict=True)
+    ]
+    table["primary_loading"] = best
+    table["cross_loading"] = np.asarray(second) >= cutoff
+    return table.sort_values(["factor", "primary_loading"], ascending=[True, False])
+
+
+def fit_structure(
+    matrix: pd.DataFrame,
+    n_factors: int | None = None,
+    *,
+    method: str = "minres",
+    rotation: str = "oblimin",
+    cutoff: float = 0.4,
+    pa_quantile: float = 0.95,
+    pa_iter: int = 100,
+    max_factors: int | None = None,
+    seed: int = 0,
+) -> Structure:
+    """Parallel analysis (unless ``n_factors`` is given), EFA, and term → factor assignment."""
+    if not 0 < cutoff < 1:
+        raise StructureError(f"cutoff must be between 0 and 1, got {cutoff}")
+    n_resp, n_terms = matrix.shape
+    check_size(n_resp, n_terms, n_factors)
+    notes: list[str] = []
+    pa = None
+    if n_factors is None:
+        pa = parallel_analysis(
+            matrix, n_iter=pa_iter, quantile=pa_quantile, missing="pairwise", seed=seed
+        )
+        n_factors = pa.n_factors
+        if n_factors < 1:
+            notes.append("parallel analysis retained no factor; one factor fitted")
+            n_factors = 1
+        limit = min(max_factors or n_terms // 2, n_terms // 2)
+        if n_factors > limit:
+            notes.append(f"parallel analysis suggested {n_factors} factors; capped at {limit}")
+            n_factors = limit
+    result = efa(matrix, n_factors, method=method, rotation=rotation, missing="pairwise")
+    table = loading_table(result.loadings, cutoff)
+    unassigned = int(table["factor"].isna().sum())
+    if unassigned:
+        notes.append(f"{unassigned} term(s) load below {cutoff} on every factor")
+    return Structure(n_factors, result, pa, cutoff, table, notes)

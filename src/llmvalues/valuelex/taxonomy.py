@@ -1,0 +1,121 @@
+"""Name discovered dimensions by their top terms and match them to a reference taxonomy.
+
+Matching embeds each dimension (loading-weighted mean of its top terms' embeddings) and
+each reference subdimension (mean of its description and anchor words), computes cosine
+similarities and assigns one reference subdimension per dimension with the Hungarian
+algorithm (maximum total similarity); the best alternative is reported beside it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import linear_sum_assignment
+
+from llmvalues.valuelex.embed import Encoder, embed
+
+
+class TaxonomyError(ValueError):
+    """The taxonomy cannot be named or matched as asked; says why."""
+
+
+def top_terms(table: pd.DataFrame, top: int = 5) -> dict[str, list[tuple[str, float]]]:
+    """Factor → its assigned terms with primary loadings, strongest first (at most ``top``)."""
+    out: dict[str, list[tuple[str, float]]] = {}
+    assigned = table.dropna(subset=["factor"])
+    for factor, group in assigned.groupby("factor"):
+        group = group.reindex(group["primary_loading"].abs().sort_values(ascending=False).index)
+        out[str(factor)] = [(t, float(v)) for t, v in group["primary_loading"].head(top).items()]
+    return out
+
+
+def name_factors(table: pd.DataFrame, top: int = 3) -> pd.Series:
+    """Factor → a name made of its top terms (``"honest / fair / truthful"``)."""
+    terms = top_terms(table, top)
+    if not terms:
+        raise TaxonomyError("no term loads above the cut-off on any factor: nothing to name")
+    return pd.Series({f: " / ".join(t for t, _ in ts) for f, ts in terms.items()}, name="name")
+
+
+def name_clusters(labels: pd.Series, embeddings: np.ndarray, top: int = 3) -> pd.Series:
+    """Cluster → a name made of the terms nearest its centroid."""
+    terms = list(labels.index)
+    names = {}
+    for cluster, members in labels.groupby(labels):
+        idx = [terms.index(t) for t in members.index]
+        centre = embeddings[idx].mean(axis=0)
+        sims = embeddings[idx] @ centre
+        ranked = [terms[idx[i]] for i in np.argsort(-sims)]
+        names[cluster] = " / ".join(ranked[:top])
+    return pd.Series(names, name="name")
+
+
+@dataclass
+class TaxonomyMatch:
+    """Each dimension's name, its matched reference subdimension and the similarity matrix."""
+
+    table: pd.DataFrame
+    similarity: pd.DataFrame
+    reference_name: str
+
+    def summary(self) -> str:
+        return f"matched to {self.reference_name}:\n" + self.table.round(3).to_string()
+
+
+def match_reference(
+    table: pd.DataFrame,
+    reference: list[dict],
+    encoder: Encoder,
+    *,
+    top: int = 5,
+    reference_name: str = "reference",
+) -> TaxonomyMatch:
+    """Match every discovered factor to one reference subdimension (Hungarian on cosine)."""
+    terms = top_terms(table, top)
+    if not terms:
+        raise TaxonomyError("no term loads above the cut-off on any factor: nothing to match")
+    if not reference:
+        raise TaxonomyError("the reference taxonomy is empty")
+    factors = sorted(terms)
+    vocab = sorted({t for ts in terms.values() for t, _ in ts})
+    term_vec = dict(zip(vocab, embed(vocab, encoder), strict=True))
+    centres = []
+    for f in factors:
+        weights = np.array([abs(v) for _, v in terms[f]])
+        vecs = np.array([term_vec[t] for t, _ in terms[f]])
+        c = (weights[:, None] * vecs).sum(axis=0)
+        centres.append(c / np.linalg.norm(c))
+    ref_labels = [row["subdimension"] for row in reference]
+    ref_centres = []
+    for row in reference:
+        texts = [row["description"], *row.get("anchors", [])]
+        c = embed(texts, encoder).mean(axis=0)
+        ref_centres.append(c / np.linalg.norm(c))
+    sim = np.array(centres) @ np.array(ref_centres).T
+    rows, cols = linear_sum_assignment(-sim)
+    match = dict(zip(rows, cols, strict=True))
+    dim_of = {row["subdimension"]: row.get("dimension", "") for row in reference}
+    records = []
+    for i, f in enumerate(factors):
+        order = np.argsort(-sim[i])
+        j = match.get(i)
+        alt = next((k for k in order if k != j), None)
+        records.append(
+            {
+                "factor": f,
+                "name": " / ".join(t for t, _ in terms[f][:3]),
+                "n_top_terms": len(terms[f]),
+                "subdimension": ref_labels[j] if j is not None else np.nan,
+                "dimension": dim_of[ref_labels[j]] if j is not None else np.nan,
+                "similarity": sim[i, j] if j is not None else np.nan,
+                "best_alternative": ref_labels[alt] if alt is not None else np.nan,
+                "alternative_similarity": sim[i, alt] if alt is not None else np.nan,
+            }
+        )
+    return TaxonomyMatch(
+        pd.DataFrame(records).set_index("factor"),
+        pd.DataFrame(sim, index=factors, columns=ref_labels),
+        reference_name,
+    )
