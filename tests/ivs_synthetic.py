@@ -59,7 +59,7 @@ def _ordinal(latent: np.ndarray, sign: int, codes: tuple, rng) -> np.ndarray:
 
 
 def _aims(s: np.ndarray, rng) -> tuple[np.ndarray, np.ndarray]:
-    """First and second national aims (E003, E004): post-materialist ones likelier when s is high."""
+    """First and second aims (E003, E004): post-materialist ones likelier when s is high."""
     first, second = np.empty(s.size, int), np.empty(s.size, int)
     for i, p in enumerate(_logistic(1.2 * s)):
         groups = [(2, 4), (1, 3)]  # post-materialist, materialist

@@ -1,4 +1,4 @@
-"""read_ivs on synthetic WVS/EVS trend files: formats, case, missing codes, derived items, errors."""
+"""read_ivs on synthetic WVS/EVS trend files: formats, missing codes, derived items, errors."""
 
 from __future__ import annotations
 

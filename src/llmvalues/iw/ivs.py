@@ -307,7 +307,7 @@ def _item(item: str, col, labels, source, out_of_range: str, stats: dict) -> pd.
 
 
 def _missing_to_nan(item: str, values: pd.Series) -> pd.Series:
-    """IVS missing codes → NaN: negative codes, except Y003's valid −2 and −1 (its missing is −5)."""
+    """IVS missing codes → NaN: negative codes, except Y003's valid −2, −1 (missing: ≤ −3)."""
     floor = -2 if item == "y003" else 1
     return values.where(values >= floor)
 
@@ -334,7 +334,7 @@ def _check_codes(item: str, values: pd.Series, source, out_of_range: str) -> pd.
 
 
 def _mention_codes(name: str, labels: Mapping[float, str] | None) -> dict[float, float]:
-    """Code → 1 (mentioned) / 0 (not mentioned) for a child-quality dummy, from its value labels."""
+    """Code → 1 mentioned / 0 not mentioned for a child-quality dummy, from its value labels."""
     coded = {float(k): str(v) for k, v in (labels or {}).items() if float(k) >= 0}
     if not coded:
         return dict(DEFAULT_MENTION_CODES)

@@ -34,7 +34,7 @@ def _as_arrays(data, weights) -> tuple[np.ndarray, np.ndarray]:
 
 
 def weighted_moments(data, weights) -> tuple[np.ndarray, np.ndarray]:
-    """Per-column weighted mean and SD over available cases (frequency weights: Σw − 1 divisor)."""
+    """Per-column weighted mean and SD over available cases (frequency weights: Σw − 1)."""
     data, weights = _as_arrays(data, weights)
     means, sds = np.full(data.shape[1], np.nan), np.full(data.shape[1], np.nan)
     for j in range(data.shape[1]):
@@ -49,7 +49,7 @@ def weighted_moments(data, weights) -> tuple[np.ndarray, np.ndarray]:
 
 
 def weighted_correlation(data, weights) -> np.ndarray:
-    """Weighted Pearson correlations with pairwise deletion (each pair on its own complete cases)."""
+    """Weighted Pearson correlations, pairwise deletion (each pair on its complete cases)."""
     data, weights = _as_arrays(data, weights)
     k = data.shape[1]
     corr = np.eye(k)
@@ -94,11 +94,7 @@ def varimax_criterion(loadings) -> float:
 def varimax(
     loadings, normalize: bool = True, max_iter: int = 25, tol: float = 1e-12
 ) -> tuple[np.ndarray, np.ndarray, int]:
-    """Kaiser's varimax by planar rotations (SPSS: Kaiser normalisation, 25 iterations max).
-
-    Returns the rotated loadings, the orthogonal rotation matrix T (rotated = loadings @ T)
-    and the number of sweeps over factor pairs that were made.
-    """
+    """Kaiser's planar-rotation varimax, as SPSS runs it → (rotated = L @ T, T, sweeps)."""
     loadings = np.asarray(loadings, dtype=float)
     p, k = loadings.shape
     scale = np.sqrt(np.sum(loadings**2, axis=1)) if normalize else np.ones(p)
@@ -149,9 +145,7 @@ AXES = ("survself", "tradrat")
 
 
 def orient_axes(loadings: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
-    """Name and sign rotated components by content: survself carries Y002/F118 (F118 > 0),
-    tradrat is the other one with F063 < 0. Returns loadings with columns survself, tradrat.
-    """
+    """Name rotated components by content (survself: Y002/F118, F118 > 0; tradrat: F063 < 0)."""
     weight_on = (loadings.loc[["y002", "f118"]] ** 2).sum(axis=0).to_numpy()
     surv = int(np.argmax(weight_on))
     trad = 1 - surv
@@ -176,7 +170,7 @@ class IVSMap:
     loadings: pd.DataFrame  # index ITEMS; rotated, oriented: survself, tradrat
     explained_variance: pd.Series  # share of the ten items' variance per rotated axis
     correlation: pd.DataFrame  # weighted pairwise correlations of the ten items
-    scores: pd.DataFrame  # per respondent: s003, s025, weight, survself, tradrat, x, y
+    scores: pd.DataFrame  # per respondent: country, s003, s025, weight, survself, tradrat, x, y
 
     def __repr__(self) -> str:
         meta = self.preset.metadata
@@ -194,15 +188,10 @@ def from_ivs(
     country_means: str = "weighted",
     standardize: str = "weighted",
 ) -> IVSMap:
-    """Compute the IW map from a trend file (path) or a ``read_ivs`` frame, the official way.
-
-    ``country_means="unweighted"`` reproduces Tao et al. (2024): unweighted means per
-    country-year, a country's point the mean over its years. ``constants`` is "official",
-    "tao2024" or a dict {"x": (scale, offset), "y": (scale, offset)}. ``standardize=
-    "unweighted"`` builds the z-scores from unweighted means and SDs, as ``psych`` does in
-    Tao et al.'s and Hall's reproductions; the official syntax weights them. ``weights``
-    applies when reading a path; a frame brings its own ``weight`` column.
-    """
+    """The IW map of a trend file or ``read_ivs`` frame, official method (docs/ivs-microdata.md)."""
+    # constants: "official", "tao2024" or {"x": (scale, offset), "y": (scale, offset)}.
+    # country_means="unweighted" and standardize="unweighted" follow Tao et al. / psych.
+    # weights applies when reading a path; a frame brings its own "weight" column.
     waves = None if waves is None else tuple(sorted({int(v) for v in waves}))
     consts = _constants(constants)
     if country_means not in COUNTRY_MEANS:
