@@ -2,7 +2,7 @@
 
 from llmvalues.fit import fit_map
 from llmvalues.instruments import load_instrument, parse_answer
-from llmvalues.iw import MapFit, Preset, compare_presets, load_preset
+from llmvalues.iw import MapFit, Preset, compare_presets, from_ivs, load_preset, read_ivs
 from llmvalues.responses import ResponsesError, from_wide, to_wide, validate_responses
 
 __version__ = "0.1.0"
@@ -14,10 +14,12 @@ __all__ = [
     "__version__",
     "compare_presets",
     "fit_map",
+    "from_ivs",
     "from_wide",
     "load_instrument",
     "load_preset",
     "parse_answer",
+    "read_ivs",
     "to_wide",
     "validate_responses",
 ]
