@@ -68,6 +68,13 @@ _FILLERS = frozenset(
         "words",
         "is",
         "are",
+        "as",
+        "of",
+        "for",
+        "with",
+        "in",
+        "on",
+        "by",
     ]
 )
 _NOT_VALUES = frozenset(
@@ -101,6 +108,7 @@ _NOT_VALUES = frozenset(
 _BULLET = re.compile(r"^\s*(?:[-*•·+>]+|\(?\d{1,3}[.):\]]|\(?[a-z][.)\]])\s*")
 _HEAD = re.compile(r"^([^:–—]{1,40}?)\s*(?::|\s[-–—]\s)\s*\S")
 _SPLIT = re.compile(r"\s*(?:,|;|/|&|\||\band\b|\bor\b|\.\s|\n)\s*")
+_TAGS = re.compile(r"<[^>]{1,40}>")
 _CLEAN = re.compile(r"[*_`\"'“”‘’()\[\]{}#!?.]+")
 _WORD = re.compile(r"^[a-z]+(?:-[a-z]+)*$")
 
@@ -169,6 +177,8 @@ def normalise_descriptor(raw: str, max_words: int = 2) -> str | None:
     words = text.split()
     while words and words[0] in _FILLERS:
         words.pop(0)
+    while len(words) > 1 and words[-1] in _NOT_VALUES:
+        words.pop()  # "helpful AI" → "helpful"
     if not words or len(words) > max_words:
         return None
     words[-1] = singular(words[-1])
@@ -194,7 +204,7 @@ def split_list(text: str | None, max_words: int = 2) -> ParsedList:
         return ParsedList((), (), INVALID, "empty reply")
     found: list[str] = []
     dropped: list[str] = []
-    for line in text.splitlines():
+    for line in _TAGS.sub(" ", text).splitlines():
         line = _BULLET.sub("", line.strip())
         head = _HEAD.match(line)
         if head and len(head.group(1).split()) <= max_words + 1:

@@ -52,6 +52,7 @@ class SimulatedStudy:
     loadings: pd.DataFrame
     assignment: dict[str, str]
     factor_corr: np.ndarray
+    model_means: pd.DataFrame
 
     @property
     def n_factors(self) -> int:
@@ -75,9 +76,14 @@ def simulate_study(
     n_categories: int = 5,
     words_per_list: int = 6,
     refusal_rate: float = 0.05,
+    model_effect: float = 0.0,
     seed: int = 0,
 ) -> SimulatedStudy:
-    """Simulate respondents answering elicitation prompts and rating the planted vocabulary."""
+    """Simulate respondents answering elicitation prompts and rating the planted vocabulary.
+
+    ``model_effect`` plants model differences: model m's mean is raised by that much on
+    factor m mod k (the other factor means stay 0).
+    """
     rng = np.random.default_rng(seed)
     factors = list(VOCABULARY)
     terms = [t for f in factors for t in VOCABULARY[f]]
@@ -89,13 +95,17 @@ def simulate_study(
         f = next(i for i, name in enumerate(factors) if term in VOCABULARY[name])
         lam[j, f] = rng.uniform(*loading)
         assignment[term] = factors[f]
-    scores = rng.multivariate_normal(np.zeros(k), phi, size=n_respondents)
+    means = np.zeros((n_models, k))
+    for m in range(n_models):
+        means[m, m % k] = model_effect
+    model_index = np.arange(n_respondents) % n_models
+    scores = rng.multivariate_normal(np.zeros(k), phi, size=n_respondents) + means[model_index]
     unique = 1.0 - (lam**2).sum(axis=1)
     latent = scores @ lam.T + rng.normal(size=(n_respondents, len(terms))) * np.sqrt(unique)
     cuts = np.linspace(-1.5, 1.5, n_categories - 1)
     codes = 1 + (latent[..., None] > cuts).sum(axis=-1)
     respondents = [f"r{i:04d}" for i in range(n_respondents)]
-    models = [f"model{i % n_models}" for i in range(n_respondents)]
+    models = [f"model{m}" for m in model_index]
     rating_rows = [
         {
             "respondent": respondents[i],
@@ -127,6 +137,7 @@ def simulate_study(
             text = _write_list(words, rng)
         reply_rows.append({"respondent": respondents[i], "model": models[i], "text": text})
     loadings = pd.DataFrame(lam, index=terms, columns=factors)
+    model_means = pd.DataFrame(means, index=[f"model{m}" for m in range(n_models)], columns=factors)
     return SimulatedStudy(
-        pd.DataFrame(reply_rows), pd.DataFrame(rating_rows), loadings, assignment, phi
+        pd.DataFrame(reply_rows), pd.DataFrame(rating_rows), loadings, assignment, phi, model_means
     )

@@ -1,0 +1,65 @@
+"""Projective-test scores 0–100 per model × subdimension with intervals, and judge agreement.
+
+A completion's code is the mean of its judges' codes (1 = HIGH); a score is 100 × the mean
+over completions. Completions of one stem are not independent, so the interval is a
+cluster bootstrap over stems (percentile), the same for every model, which keeps scores
+comparable across models.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from llmvalues.valuelex.agreement import AgreementError, AlphaResult, alpha_interval
+
+
+def projective_scores(
+    codes: pd.DataFrame, *, n_boot: int = 2000, ci: float = 0.95, seed: int = 0
+) -> pd.DataFrame:
+    """Model × subdimension: score, interval, completions coded and not coded."""
+    need = {"model", "subdimension", "stem_index", "completion", "code"}
+    missing = sorted(need - set(codes.columns))
+    if missing:
+        raise ValueError(f"codes lack column(s) {missing}")
+    per = (
+        codes.groupby(["model", "subdimension", "stem_index", "completion"])["code"]
+        .mean()
+        .reset_index()
+    )
+    rng = np.random.default_rng(seed)
+    tail = (1 - ci) / 2
+    rows = []
+    for (model, sub), group in per.groupby(["model", "subdimension"]):
+        coded = group.dropna(subset=["code"])
+        row = {
+            "model": model,
+            "subdimension": sub,
+            "n_completions": len(group),
+            "n_coded": len(coded),
+            "n_stems": coded["stem_index"].nunique(),
+        }
+        if coded.empty:
+            row.update(score=np.nan, low=np.nan, high=np.nan)
+            rows.append(row)
+            continue
+        by_stem = coded.groupby("stem_index")["code"].agg(["sum", "count"])
+        sums, counts = by_stem["sum"].to_numpy(), by_stem["count"].to_numpy()
+        draws = rng.integers(0, len(sums), size=(n_boot, len(sums)))
+        boot = 100 * sums[draws].sum(axis=1) / counts[draws].sum(axis=1)
+        low, high = np.quantile(boot, [tail, 1 - tail])
+        row.update(score=100 * sums.sum() / counts.sum(), low=float(low), high=float(high))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def judge_agreement(
+    codes: pd.DataFrame, *, level: str = "nominal", n_boot: int = 500, seed: int = 0
+) -> AlphaResult:
+    """Krippendorff's alpha of the judges over completion × subdimension units."""
+    if codes["judge"].nunique() < 2:
+        raise AgreementError("agreement needs at least two judges")
+    wide = codes.pivot_table(
+        index="judge", columns=["completion", "subdimension"], values="code", aggfunc="first"
+    )
+    return alpha_interval(wide.to_numpy(dtype=float), level=level, n_boot=n_boot, seed=seed)

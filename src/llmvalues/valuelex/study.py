@@ -1,0 +1,287 @@
+"""The ValueLex pipeline: collect (elicit, rate, complete stems) through the store, then analyse.
+
+Collection steps take ``backends`` as a mapping label → backend (any collection backend)
+and a :class:`~llmvalues.collect.store.Store`; rerunning with the same store resumes.
+Analysis steps never call a backend.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from llmvalues.collect.runner import collect
+from llmvalues.collect.store import Store
+from llmvalues.valuelex.cluster import Agreement, TermClusters, cluster_terms, partition_agreement
+from llmvalues.valuelex.elicit import elicitation_plan
+from llmvalues.valuelex.embed import Encoder, embed, load_encoder
+from llmvalues.valuelex.lexicon import Lexicon, build_lexicon
+from llmvalues.valuelex.ratings import RatingMatrix, rating_matrix, rating_plan
+from llmvalues.valuelex.reliability import dimension_reliability, scale_scores, test_retest
+from llmvalues.valuelex.resources import (
+    Persona,
+    Prompt,
+    load_personas,
+    load_prompts,
+    load_reference,
+)
+from llmvalues.valuelex.respondents import make_respondents, resolve_mode
+from llmvalues.valuelex.structure import Structure, fit_structure
+from llmvalues.valuelex.taxonomy import TaxonomyMatch, match_reference, name_clusters, name_factors
+
+
+@dataclass
+class ValueLexConfig:
+    """Every choice of a ValueLex study (ValueLex left these unpublished: all are settable)."""
+
+    personas: list[Persona] = field(default_factory=load_personas)
+    n_samples: int = 10
+    prompts: list[Prompt] = field(default_factory=load_prompts)
+    prompts_per_respondent: int = 3
+    mode: str = "auto"
+    elicit_sampling: dict[str, Any] = field(default_factory=dict)
+    rating_sampling: dict[str, Any] = field(default_factory=dict)
+    logprobs: bool = True
+    min_count: int = 2
+    min_respondents: int = 2
+    max_words: int = 2
+    max_terms: int | None = 60
+    synonyms: dict[str, str] = field(default_factory=dict)
+    score: str = "code"
+    min_answered: float = 0.5
+    n_factors: int | None = None
+    method: str = "minres"
+    rotation: str = "oblimin"
+    cutoff: float = 0.4
+    cluster_method: str = "average"
+    n_clusters: int | None = None
+    embed_template: str = "{term}"
+    reliability_boot: int = 300
+    seed: int = 0
+
+    def settings(self) -> dict[str, Any]:
+        """The configuration as plain data (for the record of a run)."""
+        out = {k: v for k, v in self.__dict__.items() if k not in ("personas", "prompts")}
+        out["personas"] = [p.id for p in self.personas]
+        out["prompts"] = [p.id for p in self.prompts]
+        return out
+
+
+def _store_frame(table: pd.DataFrame) -> pd.DataFrame:
+    """Store table → analysis columns: respondent and model label from the cell attributes."""
+    out = table.drop(columns=["identity"]).rename(columns={"model": "model_id"})
+    return out.assign(model=out["model_label"])
+
+
+def collect_elicitation(
+    backends: Mapping[str, Any], store: Store, config: ValueLexConfig, **options: Any
+) -> pd.DataFrame:
+    """Ask every respondent of every model its values; return one row per reply."""
+    frames = []
+    for label, backend in backends.items():
+        respondents = make_respondents(label, config.personas, config.n_samples)
+        plan = elicitation_plan(
+            backend.model,
+            respondents,
+            config.prompts,
+            prompts_per_respondent=config.prompts_per_respondent,
+            mode=resolve_mode(config.mode, backend),
+            sampling=config.elicit_sampling,
+            max_words=config.max_words,
+            seed=config.seed,
+        )
+        collect(plan, backend, store, **options)
+        frames.append(_store_frame(store.to_table(plan.keys)).rename(columns={"raw": "text"}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def collect_ratings(
+    backends: Mapping[str, Any],
+    store: Store,
+    terms: list[str],
+    config: ValueLexConfig,
+    wave: int = 0,
+    **options: Any,
+) -> pd.DataFrame:
+    """Every respondent rates every term (order shuffled per respondent); one row per rating."""
+    frames = []
+    for label, backend in backends.items():
+        respondents = make_respondents(label, config.personas, config.n_samples)
+        plan = rating_plan(
+            backend.model,
+            respondents,
+            terms,
+            mode=resolve_mode(config.mode, backend),
+            sampling=config.rating_sampling,
+            wave=wave,
+            logprobs=config.logprobs,
+            seed=config.seed,
+        )
+        collect(plan, backend, store, **options)
+        frames.append(_store_frame(store.to_table(plan.keys)))
+    return pd.concat(frames, ignore_index=True)
+
+
+def lexicon_from(replies: pd.DataFrame, config: ValueLexConfig) -> Lexicon:
+    """The lexicon of collected replies under the config's thresholds and synonym map."""
+    return build_lexicon(
+        replies,
+        min_count=config.min_count,
+        min_respondents=config.min_respondents,
+        max_words=config.max_words,
+        synonyms=config.synonyms,
+    )
+
+
+def terms_to_rate(lexicon: Lexicon, config: ValueLexConfig) -> list[str]:
+    """Kept terms, most frequent first, capped at ``max_terms``."""
+    terms = lexicon.term_list
+    return terms[: config.max_terms] if config.max_terms else terms
+
+
+@dataclass
+class ValueLexResult:
+    """Everything a ValueLex analysis found, with the settings that produced it."""
+
+    matrix: RatingMatrix
+    structure: Structure
+    factor_names: pd.Series
+    clusters: TermClusters
+    cluster_names: pd.Series
+    agreement: Agreement | None
+    match: TaxonomyMatch | None
+    reliability: pd.DataFrame
+    scores: pd.DataFrame
+    retest: pd.DataFrame | None
+    lexicon: Lexicon | None
+    settings: dict[str, Any]
+
+    def to_frame(self) -> pd.DataFrame:
+        """The term table: loadings, assigned factor, factor name and semantic cluster."""
+        table = self.structure.table.copy()
+        table["factor_name"] = table["factor"].map(self.factor_names)
+        table["cluster"] = self.clusters.labels.reindex(table.index)
+        return table
+
+    def summary(self) -> str:
+        """A printable report of every step."""
+        parts = []
+        if self.lexicon is not None:
+            parts += ["Lexicon: " + self.lexicon.summary()]
+        m = self.matrix
+        parts += [
+            f"Ratings: {m.data.shape[0]} respondents × {m.data.shape[1]} terms "
+            f"(score={m.score}); excluded: {len(m.excluded)}",
+            "",
+            self.structure.summary(),
+            "",
+            "Factor names: " + "; ".join(f"{k}: {v}" for k, v in self.factor_names.items()),
+            "Clusters: " + "; ".join(f"{k}: {v}" for k, v in self.cluster_names.items()),
+        ]
+        if self.agreement is not None:
+            parts += ["Factor–cluster agreement: " + str(self.agreement)]
+        if self.match is not None:
+            parts += ["", self.match.summary()]
+        parts += ["", "Reliability:", self.reliability.round(3).to_string()]
+        if self.retest is not None:
+            parts += ["", "Test–retest:", self.retest.round(3).to_string()]
+        parts += ["", "Scores per model (scale means, 95% bootstrap CI):"]
+        parts += [self.scores.round(3).to_string(index=False)]
+        return "\n".join(parts)
+
+
+def model_scores(
+    matrix: pd.DataFrame,
+    table: pd.DataFrame,
+    models: pd.Series,
+    *,
+    n_boot: int = 1000,
+    ci: float = 0.95,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Model × factor mean scale score with a bootstrap interval over the model's respondents."""
+    scores = scale_scores(matrix, table)
+    rng = np.random.default_rng(seed)
+    tail = (1 - ci) / 2
+    rows = []
+    for model, idx in models.groupby(models).groups.items():
+        for factor in scores.columns:
+            values = scores.loc[idx, factor].dropna().to_numpy()
+            if len(values) == 0:
+                continue
+            boot = values[rng.integers(0, len(values), (n_boot, len(values)))].mean(axis=1)
+            low, high = np.quantile(boot, [tail, 1 - tail])
+            rows.append(
+                {
+                    "model": model,
+                    "factor": factor,
+                    "n": len(values),
+                    "score": float(values.mean()),
+                    "low": float(low),
+                    "high": float(high),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def analyse(
+    ratings: pd.DataFrame,
+    config: ValueLexConfig | None = None,
+    *,
+    lexicon: Lexicon | None = None,
+    encoder: Encoder | None = None,
+    reference: list[dict] | None = None,
+    retest_ratings: pd.DataFrame | None = None,
+) -> ValueLexResult:
+    """Structure, clusters, agreement, names, reference match, reliability and model scores."""
+    config = config or ValueLexConfig()
+    matrix = rating_matrix(ratings, score=config.score, min_answered=config.min_answered)
+    structure = fit_structure(
+        matrix.data,
+        config.n_factors,
+        method=config.method,
+        rotation=config.rotation,
+        cutoff=config.cutoff,
+        seed=config.seed,
+    )
+    encoder = encoder or load_encoder()
+    terms = matrix.terms
+    vectors = embed([config.embed_template.format(term=t) for t in terms], encoder)
+    clusters = cluster_terms(
+        terms, vectors, config.n_clusters or structure.n_factors, config.cluster_method
+    )
+    assigned = structure.assignment.dropna()
+    agreement = None
+    if assigned.nunique() >= 2 and len(assigned) >= 3:
+        agreement = partition_agreement(structure.assignment, clusters.labels, seed=config.seed)
+    reference = load_reference() if reference is None else reference
+    match = (
+        match_reference(structure.table, reference, encoder)
+        if reference and len(assigned)
+        else None
+    )
+    retest = None
+    if retest_ratings is not None:
+        second = rating_matrix(retest_ratings, score=config.score, min_answered=0.0)
+        retest = test_retest(matrix.data, second.data, structure.table)
+    factor_names = name_factors(structure.table) if len(assigned) else pd.Series(name="name")
+    return ValueLexResult(
+        matrix=matrix,
+        structure=structure,
+        factor_names=factor_names,
+        clusters=clusters,
+        cluster_names=name_clusters(clusters.labels, vectors),
+        agreement=agreement,
+        match=match,
+        reliability=dimension_reliability(
+            matrix.data, structure.table, n_boot=config.reliability_boot, seed=config.seed
+        ),
+        scores=model_scores(matrix.data, structure.table, matrix.models, seed=config.seed),
+        retest=retest,
+        lexicon=lexicon,
+        settings=config.settings(),
+    )
