@@ -92,7 +92,7 @@ def completions_frame(table: pd.DataFrame) -> pd.DataFrame:
     missing = [c for c in need if c not in table.columns]
     if missing:
         raise ProjectiveError(f"projective table lacks column(s) {missing}")
-    out = table[need + ["replicate"]].rename(columns={"cell_key": "completion", "raw": "reply"})
+    out = table[[*need, "replicate"]].rename(columns={"cell_key": "completion", "raw": "reply"})
     out = out.rename(columns={"model_label": "model"})
     out["stem_index"] = out["stem_index"].astype(int)
     out["text"] = [judged_text(s, r) for s, r in zip(out["stem"], out["reply"], strict=True)]
