@@ -159,30 +159,42 @@ def _duplication(p: int) -> np.ndarray:
 
 
 def fit_model(model: MeasurementModel, stats: list[GroupStats], max_iter: int = 5000) -> Estimate:
-    """Minimise the discrepancy from marker-based start values with L-BFGS-B, then Gauss-Newton."""
+    """Minimise the discrepancy: Fisher scoring from marker-based starts, L-BFGS-B as fallback."""
     disc = Discrepancy(model, stats)
-    theta0 = model.start_values([s.as_dict() for s in stats])
-    if not np.isfinite(disc.value(theta0)):
-        theta0 = _safe_start(model, stats, theta0)
-    res = optimize.minimize(
-        disc.value_and_grad,
-        theta0,
-        jac=True,
-        method="L-BFGS-B",
-        options={"maxiter": max_iter, "ftol": 1e-15, "gtol": 1e-10, "maxcor": 30},
-    )
-    theta, fmin = res.x, float(res.fun)
-    theta, fmin, polished = _gauss_newton(disc, theta, fmin)
+    theta = model.start_values([s.as_dict() for s in stats])
+    if not np.isfinite(disc.value(theta)):
+        theta = _safe_start(model, stats, theta)
+    fmin = disc.value(theta)
+    theta, fmin, iterations = _gauss_newton(disc, theta, fmin, steps=200)
+    message = "Fisher scoring converged"
+    if _max_gradient(disc, theta) > 1e-6:
+        res = optimize.minimize(
+            disc.value_and_grad,
+            theta,
+            jac=True,
+            method="L-BFGS-B",
+            options={"maxiter": max_iter, "ftol": 1e-15, "gtol": 1e-10, "maxcor": 30},
+        )
+        theta, fmin, polished = _gauss_newton(disc, res.x, float(res.fun))
+        iterations += int(res.nit) + polished
+        message = f"L-BFGS-B: {res.message}"
     moments = model.moments(theta)
     jac = model.jacobian(theta)
-    grad_norm = float(np.max(np.abs(disc.value_and_grad(theta)[1]))) if model.n_free else 0.0
-    converged = np.isfinite(fmin) and grad_norm < 1e-5
-    msg = str(res.message) + ("" if converged else f" (largest gradient {grad_norm:.2e})")
-    return Estimate(theta, fmin, bool(converged), int(res.nit) + polished, msg, moments, jac)
+    grad_norm = _max_gradient(disc, theta)
+    converged = bool(np.isfinite(fmin) and grad_norm < 1e-5)
+    if not converged:
+        message += f" (largest gradient {grad_norm:.2e})"
+    return Estimate(theta, fmin, converged, iterations, message, moments, jac)
+
+
+def _max_gradient(disc: Discrepancy, theta: np.ndarray) -> float:
+    if disc.model.n_free == 0:
+        return 0.0
+    return float(np.max(np.abs(disc.value_and_grad(theta)[1])))
 
 
 def _gauss_newton(disc: Discrepancy, theta: np.ndarray, fmin: float, steps: int = 20):
-    """Polish with Fisher scoring / Gauss-Newton steps (step-halving keeps F decreasing)."""
+    """Fisher scoring / Gauss-Newton steps; step-halving keeps F decreasing."""
     done = 0
     for _ in range(steps):
         moments = disc.model.moments(theta)
@@ -190,13 +202,15 @@ def _gauss_newton(disc: Discrepancy, theta: np.ndarray, fmin: float, steps: int 
         weights = disc.moment_weights(moments)
         info = sum(f * j.T @ w @ j for f, j, w in zip(disc.frac, jac, weights, strict=True))
         _, grad = disc.value_and_grad(theta)
+        if np.max(np.abs(grad)) < 1e-9:
+            break
         try:
             step = np.linalg.solve(2.0 * info, -grad)
         except np.linalg.LinAlgError:
             break
         size = 1.0
         improved = False
-        for _ in range(12):
+        for _ in range(30):
             cand = theta + size * step
             fc = disc.value(cand)
             if np.isfinite(fc) and fc <= fmin:
@@ -208,7 +222,7 @@ def _gauss_newton(disc: Discrepancy, theta: np.ndarray, fmin: float, steps: int 
         done += 1
         change = abs(fmin - fc)
         theta, fmin = cand, fc
-        if change < 1e-14:
+        if change < 1e-15 * max(1.0, abs(fmin)):
             break
     return theta, fmin, done
 
