@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -15,11 +16,26 @@ from .modindices import modification_indices
 from .polychoric import polychoric
 from .scaled import baseline_jacobian, scaled_shifted, ugamma_traces
 from .syntax import ModelSpec, ModelSyntaxError, parse_model
+from .threads import single_blas_thread
 from .validation import DataError, check_variation, item_frame
 
 ESTIMATORS = ("ML", "ordinal")
 
 
+@dataclass
+class PreparedData:
+    """Validated groups and their sample statistics (reusable across nested models)."""
+
+    spec: ModelSpec
+    estimator: str
+    group: str | None
+    labels: list[str]
+    stats: list[GroupStats]
+    n_thresholds: list[int]
+    n_dropped: int
+
+
+@single_blas_thread
 def cfa(
     data: pd.DataFrame,
     model: str | ModelSpec,
@@ -39,24 +55,42 @@ def cfa(
     Rows with a missing item are dropped (listwise, the only policy offered here); the
     result reports how many.
     """
+    if isinstance(group_equal, str):
+        group_equal = (group_equal,)
+    if group is None and group_equal:
+        raise ModelSyntaxError("group_equal needs a group column (group=...)")
+    prepared = prepare(data, model, estimator, group, missing=missing)
+    return fit_prepared(prepared, tuple(group_equal))
+
+
+def prepare(
+    data: pd.DataFrame,
+    model: str | ModelSpec,
+    estimator: str = "ML",
+    group: str | None = None,
+    *,
+    missing: str = "listwise",
+) -> PreparedData:
+    """Validate the data for a model and compute each group's sample statistics."""
     if estimator not in ESTIMATORS:
         raise ValueError(f"estimator={estimator!r}: choose one of {ESTIMATORS}")
     if missing != "listwise":
         raise DataError("cfa handles missing values listwise only (missing='listwise')")
     spec = parse_model(model) if isinstance(model, str) else model
-    if isinstance(group_equal, str):
-        group_equal = (group_equal,)
-    if group is None and group_equal:
-        raise ModelSyntaxError("group_equal needs a group column (group=...)")
-    items = spec.items
-    frame, dropped = item_frame(data, items, extra=[group] if group else ())
+    frame, dropped = item_frame(data, spec.items, extra=[group] if group else ())
     labels, parts = _split_groups(frame, group)
-    ordinal = estimator == "ordinal"
-    stats, n_thr = _group_stats(parts, items, labels, ordinal, group)
+    stats, n_thr = _group_stats(parts, spec.items, labels, estimator == "ordinal", group)
+    return PreparedData(spec, estimator, group, labels, stats, n_thr, dropped)
+
+
+def fit_prepared(prepared: PreparedData, group_equal: tuple[str, ...] = ()) -> CFAResult:
+    """Fit the model to prepared data with the given cross-group equality constraints."""
+    spec, stats, n_thr = prepared.spec, prepared.stats, prepared.n_thresholds
+    ordinal = prepared.estimator == "ordinal"
     mm = MeasurementModel(
         spec,
-        n_groups=len(parts),
-        group_equal=tuple(group_equal),
+        n_groups=len(stats),
+        group_equal=group_equal,
         ordinal=ordinal,
         n_thresholds=n_thr,
     )
@@ -64,7 +98,7 @@ def cfa(
         (sum(n_thr) + mm.p * (mm.p - 1) // 2)
         if ordinal
         else (mm.p * (mm.p + 1) // 2 + (mm.p if mm.meanstructure else 0))
-        for _ in parts
+        for _ in stats
     )
     df = n_moments - mm.n_free
     if df < 0:
@@ -88,7 +122,7 @@ def cfa(
         )
     se = standard_errors(disc, est)
     fit = _fit_indices(mm, disc, est, stats, df)
-    mi = modification_indices(disc, est, labels)
+    mi = modification_indices(disc, est, prepared.labels)
     return CFAResult(
         spec=spec,
         model=mm,
@@ -97,11 +131,11 @@ def cfa(
         stats=stats,
         fit_indices=fit,
         modindices=mi,
-        estimator=estimator,
-        group=group,
-        group_labels=labels,
-        group_equal=tuple(group_equal),
-        n_dropped=dropped,
+        estimator=prepared.estimator,
+        group=prepared.group,
+        group_labels=prepared.labels,
+        group_equal=group_equal,
+        n_dropped=prepared.n_dropped,
     )
 
 

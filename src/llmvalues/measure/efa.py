@@ -9,6 +9,7 @@ import pandas as pd
 from scipy import optimize
 
 from .rotation import OBLIQUE, rotate
+from .threads import single_blas_thread
 from .validation import DataError, check_n, check_variation, item_frame
 
 METHODS = ("minres", "ml", "pa", "principal")
@@ -164,6 +165,7 @@ class EFAResult:
         return self.summary()
 
 
+@single_blas_thread
 def efa(
     data: pd.DataFrame | np.ndarray,
     n_factors: int,

@@ -135,7 +135,7 @@ class Discrepancy:
         dup = _duplication(p)
         for g, mom in enumerate(moments):
             if self.model.ordinal:
-                out.append(np.diag(self.weights[g]))
+                out.append(self.weights[g])  # diagonal weights as a vector
                 continue
             sigma = np.zeros((p, p))
             sigma[self._tril] = mom[:nv]
@@ -200,7 +200,7 @@ def _gauss_newton(disc: Discrepancy, theta: np.ndarray, fmin: float, steps: int 
         moments = disc.model.moments(theta)
         jac = disc.model.jacobian(theta)
         weights = disc.moment_weights(moments)
-        info = sum(f * j.T @ w @ j for f, j, w in zip(disc.frac, jac, weights, strict=True))
+        info = sum(f * quad(j, w) for f, j, w in zip(disc.frac, jac, weights, strict=True))
         _, grad = disc.value_and_grad(theta)
         if np.max(np.abs(grad)) < 1e-9:
             break
@@ -245,7 +245,12 @@ def _safe_start(model: MeasurementModel, stats: list[GroupStats], theta: np.ndar
 def information(disc: Discrepancy, est: Estimate) -> np.ndarray:
     """Per-observation expected information of the free parameters (of F/2)."""
     weights = disc.moment_weights(est.moments)
-    return sum(f * j.T @ w @ j for f, j, w in zip(disc.frac, est.jacobian, weights, strict=True))
+    return sum(f * quad(j, w) for f, j, w in zip(disc.frac, est.jacobian, weights, strict=True))
+
+
+def quad(j: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """J' W J for a dense W or a diagonal W given as a vector."""
+    return j.T @ (w[:, None] * j) if w.ndim == 1 else j.T @ w @ j
 
 
 def standard_errors(disc: Discrepancy, est: Estimate) -> np.ndarray:

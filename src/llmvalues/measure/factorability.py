@@ -9,6 +9,7 @@ import pandas as pd
 from scipy import stats
 
 from .efa import correlation_matrix, smc
+from .threads import single_blas_thread
 
 
 @dataclass
@@ -69,6 +70,7 @@ class ParallelResult:
         return self.table.copy()
 
 
+@single_blas_thread
 def parallel_analysis(
     data: pd.DataFrame | np.ndarray,
     *,

@@ -9,11 +9,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from .cfa import cfa
+from .cfa import fit_prepared, prepare
 from .cfa_result import CFAResult
 from .estimation import Discrepancy
 from .scaled import difference_traces, scaled_shifted
 from .syntax import ModelSpec
+from .threads import single_blas_thread
 
 #: the nested models and what each ties across groups (lavaan's group.equal keywords)
 LEVELS = {
@@ -100,6 +101,7 @@ class InvarianceResult:
         return self.summary()
 
 
+@single_blas_thread
 def invariance(
     data: pd.DataFrame,
     model: str | ModelSpec,
@@ -119,7 +121,8 @@ def invariance(
         raise ValueError(f"levels {unknown} not understood: choose from {list(LEVELS)}")
     if estimator == "ordinal" and "strict" in levels:
         raise ValueError("strict invariance is not defined for the ordinal estimator")
-    fits = {lv: cfa(data, model, estimator, group=group, group_equal=LEVELS[lv]) for lv in levels}
+    prepared = prepare(data, model, estimator, group)
+    fits = {lv: fit_prepared(prepared, LEVELS[lv]) for lv in levels}
     rows = []
     prev: CFAResult | None = None
     for lv, res in fits.items():

@@ -44,8 +44,9 @@ def modification_indices(disc: Discrepancy, est: Estimate, group_labels: list[st
         col = _moment_column(model, mats[g], mat, r, c, h)
         f = disc.frac[g]
         d = 0.5 * f * float(grads[g] @ col)
-        i_cc = f * float(col @ weights[g] @ col)
-        i_ct = f * (col @ weights[g] @ est.jacobian[g])
+        wcol = weights[g] * col if weights[g].ndim == 1 else weights[g] @ col
+        i_cc = f * float(col @ wcol)
+        i_ct = f * (wcol @ est.jacobian[g])
         schur = i_cc - float(i_ct @ info_inv @ i_ct)
         if schur <= 1e-10 * max(i_cc, 1e-300):
             continue

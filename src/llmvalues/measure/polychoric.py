@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
 
+from .threads import single_blas_thread
 from .validation import DataError, check_n, check_variation, item_frame
 
 _GL_X, _GL_W = np.polynomial.legendre.leggauss(48)
@@ -159,6 +160,7 @@ def smooth_correlation(r: np.ndarray, eps: float = 1e-8) -> tuple[np.ndarray, bo
     return out, True
 
 
+@single_blas_thread
 def polychoric(
     data: pd.DataFrame | np.ndarray,
     items: list[str] | None = None,

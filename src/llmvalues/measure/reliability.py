@@ -10,6 +10,7 @@ from scipy import stats
 
 from .efa import extract, order_and_sign
 from .rotation import rotate
+from .threads import single_blas_thread
 from .validation import DataError, check_n, check_variation, item_frame
 
 
@@ -113,6 +114,7 @@ class OmegaResult:
         return self.summary()
 
 
+@single_blas_thread
 def omega(
     data: pd.DataFrame | np.ndarray, n_factors: int = 3, *, missing: str = "pairwise"
 ) -> OmegaResult:
