@@ -1,0 +1,183 @@
+"""QA collection for UniVaR: identities (model × persona / country / language) answer the bank.
+
+All calls go through :mod:`llmvalues.collect` (its backends and resumable SQLite store); this
+module only turns questions and identities into prompts, and replies into the QA table. An
+optional translation step puts answers into one language before encoding, as UniVaR does
+(Cahyawijaya et al., NAACL 2025, §4), so language cannot leak into the embedding.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any, Protocol
+
+import pandas as pd
+
+from llmvalues.collect.runner import collect_texts
+from llmvalues.collect.store import Store
+from llmvalues.univar.bank import Question
+from llmvalues.univar.qa import QA_COLUMNS
+
+DEFAULT_SAMPLING: dict[str, Any] = {"temperature": 0.0, "max_tokens": 96}
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A respondent: a name, the system prompt that makes it, and the group it belongs to."""
+
+    name: str
+    system: str | None = None
+    group: str = ""
+    language: str = "en"
+
+    def __post_init__(self) -> None:
+        if not self.name or "|" in self.name:
+            raise ValueError(f"identity name must be non-empty and free of '|', got {self.name!r}")
+
+
+def _identities_data() -> dict:
+    path = resources.files("llmvalues.univar.data").joinpath("identities.json")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def persona_identities(names: Sequence[str] | None = None) -> list[Identity]:
+    """The packaged personas (all, or those named), grouped by their country."""
+    personas = _identities_data()["personas"]
+    names = list(personas) if names is None else list(names)
+    unknown = [n for n in names if n not in personas]
+    if unknown:
+        raise ValueError(f"unknown persona(s) {unknown}; known: {sorted(personas)}")
+    return [Identity(n, personas[n]["prompt"], personas[n]["country"]) for n in names]
+
+
+def country_identities(countries: Sequence[str]) -> list[Identity]:
+    """Cultural-prompting identities, one per country (Tao et al. 2024's wording)."""
+    template = _identities_data()["country_template"]
+    return [Identity(f"country:{c}", template.format(country=c), c) for c in countries]
+
+
+class Translator(Protocol):
+    """Puts texts into ``target`` language; plug in NLLB, an API or an LLM backend."""
+
+    def translate(self, texts: Sequence[str], source: str, target: str) -> list[str]:
+        """Translations of ``texts`` in order."""
+        ...
+
+
+class BackendTranslator:
+    """Translation by an instruction-following backend, asked (and stored) through the store."""
+
+    def __init__(self, backend, store: Store, max_tokens: int = 256):
+        self.backend = backend
+        self.store = store
+        self.max_tokens = max_tokens
+
+    def translate(self, texts: Sequence[str], source: str, target: str) -> list[str]:
+        """Ask the backend to translate each text; identical texts are asked once."""
+        if source == target:
+            return list(texts)
+        unique = list(dict.fromkeys(texts))
+        prompts = [
+            {
+                "prompt": f"Translate from {source} to {target}. Reply with the translation only.\n\n{t}",
+                "item": f"translate:{i}",
+                "attrs": {"source_text": t},
+            }
+            for i, t in enumerate(unique)
+        ]
+        table = collect_texts(
+            self.backend,
+            prompts,
+            self.store,
+            identity=f"translate:{source}->{target}",
+            sampling={"temperature": 0.0, "max_tokens": self.max_tokens},
+            progress=False,
+        )
+        done = dict(zip(table["source_text"], table["raw"].str.strip(), strict=True))
+        return [done.get(t) or t for t in texts]
+
+
+def _prompts(questions: Sequence[Question], mode: str) -> list[dict[str, Any]]:
+    out = []
+    for q in questions:
+        text = q.text if mode == "chat" else f"Question: {q.text}\nAnswer:"
+        attrs = {
+            "qid": q.qid,
+            "paraphrase": q.paraphrase,
+            "kind": q.kind,
+            "value": q.value,
+            "framework": q.framework,
+            "question": q.text,
+        }
+        out.append({"prompt": text, "item": q.key, "attrs": attrs})
+    return out
+
+
+def collect_qa(
+    backend,
+    questions: Sequence[Question],
+    identities: Sequence[Identity],
+    store: Store,
+    *,
+    mode: str = "auto",
+    sampling: dict[str, Any] | None = None,
+    translator: Translator | None = None,
+    target_language: str = "en",
+    progress: bool = False,
+) -> pd.DataFrame:
+    """Ask every identity every question through ``store`` (resumes); return the QA table.
+
+    Identity labels are ``"{model}|{identity.name}"``. ``mode`` "auto" chats with models that
+    have a chat template and prompts base models with "Question: … Answer:". Empty or failed
+    replies are left out with a warning that counts them.
+    """
+    if not questions:
+        raise ValueError("no questions to ask")
+    if not identities:
+        raise ValueError("no identities to ask")
+    names = [i.name for i in identities]
+    if len(set(names)) != len(names):
+        raise ValueError(f"identity names must be unique, got {names}")
+    if mode == "auto":
+        mode = "chat" if getattr(backend, "has_chat_template", True) else "completion"
+    if mode not in ("chat", "completion"):
+        raise ValueError(f"mode must be 'auto', 'chat' or 'completion', got {mode!r}")
+    sampling = dict(DEFAULT_SAMPLING if sampling is None else sampling)
+    if mode == "completion":
+        sampling.setdefault("stop", ["\nQuestion:", "\n\n\n"])
+    prompts = _prompts(questions, mode)
+    frames = []
+    for ident in identities:
+        table = collect_texts(
+            backend,
+            prompts,
+            store,
+            system=ident.system,
+            mode=mode,
+            sampling=sampling,
+            identity=f"{backend.model}|{ident.name}",
+            progress=progress,
+        )
+        table = table.assign(
+            group=ident.group or ident.name, persona=ident.name, language=ident.language
+        )
+        if translator is not None and ident.language != target_language:
+            table["raw"] = translator.translate(list(table["raw"]), ident.language, target_language)
+        frames.append(table)
+    raw = pd.concat(frames, ignore_index=True)
+    ok = (raw["status"] == "ok") & (raw["raw"].str.strip() != "")
+    if not ok.all():
+        warnings.warn(
+            f"{int((~ok).sum())} of {len(raw)} replies were empty or failed and are left out",
+            stacklevel=2,
+        )
+    raw = raw[ok]
+    qa = raw.rename(columns={"raw": "answer"})
+    qa["answer"] = qa["answer"].str.strip()
+    qa["paraphrase"] = qa["paraphrase"].astype(int)
+    extra = ["group", "persona", "language", "cell_key"]
+    return qa[[*QA_COLUMNS, *extra]].reset_index(drop=True)

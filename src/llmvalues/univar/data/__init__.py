@@ -1,0 +1,1 @@
+"""Packaged data of the UniVaR question bank (value statements, paraphrase frames, controls)."""

@@ -1,0 +1,228 @@
+"""Value maps and distances: 2-D projections of QA embeddings, centroids, a distance table.
+
+As in UniVaR's figures (Cahyawijaya et al., NAACL 2025, §6): t-SNE or UMAP of the QA
+embeddings coloured by group (language, country or persona), group centroids, and
+model-within-group centroids; and the table of distances between group centroids, here with
+bootstrap intervals (QAs resampled within each identity).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+
+def project(embeddings: np.ndarray, method: str = "tsne", seed: int = 0) -> np.ndarray:
+    """2-D coordinates of the embeddings by t-SNE (cosine) or UMAP (cosine)."""
+    x = np.asarray(embeddings, dtype=np.float32)
+    if x.ndim != 2 or len(x) < 5:
+        raise ValueError(f"need a 2-D array of at least 5 embeddings, got shape {x.shape}")
+    if method == "tsne":
+        from sklearn.manifold import TSNE
+
+        perplexity = float(min(30, max(2, (len(x) - 1) // 3)))
+        tsne = TSNE(2, perplexity=perplexity, metric="cosine", init="pca", random_state=seed)
+        return tsne.fit_transform(x)
+    if method == "umap":
+        import umap
+
+        neighbours = int(min(15, len(x) - 1))
+        reducer = umap.UMAP(n_neighbors=neighbours, metric="cosine", random_state=seed, n_jobs=1)
+        return reducer.fit_transform(x)
+    raise ValueError(f"method must be 'tsne' or 'umap', got {method!r}")
+
+
+def centroids(points: np.ndarray, labels: Sequence) -> pd.DataFrame:
+    """Mean point per label (rows sorted by label)."""
+    frame = pd.DataFrame(np.asarray(points)).assign(_label=list(labels))
+    return frame.groupby("_label").mean().rename_axis("label")
+
+
+def _normed_means(x: np.ndarray, codes: np.ndarray, n: int, weights: np.ndarray) -> np.ndarray:
+    sums = np.zeros((n, x.shape[1]))
+    np.add.at(sums, codes, x * weights[:, None])
+    means = sums / np.bincount(codes, weights=weights, minlength=n)[:, None]
+    return means / np.linalg.norm(means, axis=1, keepdims=True)
+
+
+def centroid_distances(
+    embeddings: np.ndarray,
+    groups: Sequence,
+    identities: Sequence | None = None,
+    n_boot: int = 1000,
+    ci: float = 0.95,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Cosine distances between group centroids with percentile bootstrap intervals.
+
+    Each replicate resamples QAs with replacement within each identity (or within each group
+    when ``identities`` is None), so the interval reflects which questions were asked.
+    """
+    x = np.asarray(embeddings, dtype=np.float64)
+    groups = np.asarray(groups)
+    if len(x) != len(groups):
+        raise ValueError(f"{len(x)} embeddings but {len(groups)} group labels")
+    names, codes = np.unique(groups, return_inverse=True)
+    if len(names) < 2:
+        raise ValueError("distances need at least 2 groups")
+    strata = (
+        codes if identities is None else np.unique(np.asarray(identities), return_inverse=True)[1]
+    )
+    rng = np.random.default_rng(seed)
+    members = [np.flatnonzero(strata == s) for s in np.unique(strata)]
+    point = _normed_means(x, codes, len(names), np.ones(len(x)))
+    boots = np.empty((n_boot, len(names), len(names)))
+    for b in range(n_boot):
+        weights = np.zeros(len(x))
+        for rows in members:
+            np.add.at(weights, rng.choice(rows, size=len(rows)), 1.0)
+        m = _normed_means(x, codes, len(names), weights)
+        boots[b] = 1.0 - m @ m.T
+    lo, hi = np.quantile(boots, [(1 - ci) / 2, (1 + ci) / 2], axis=0)
+    dist = 1.0 - point @ point.T
+    rows = [
+        {"a": names[i], "b": names[j], "distance": dist[i, j], "lo": lo[i, j], "hi": hi[i, j]}
+        for i in range(len(names))
+        for j in range(len(names))
+        if i < j
+    ]
+    return pd.DataFrame(rows)
+
+
+def distance_table(distances: pd.DataFrame, digits: int = 3) -> pd.DataFrame:
+    """Square table of ``"d [lo, hi]"`` strings from :func:`centroid_distances` output."""
+    names = sorted(set(distances["a"]) | set(distances["b"]))
+    table = pd.DataFrame("", index=names, columns=names)
+    for r in distances.itertuples():
+        cell = f"{r.distance:.{digits}f} [{r.lo:.{digits}f}, {r.hi:.{digits}f}]"
+        table.loc[r.a, r.b] = table.loc[r.b, r.a] = cell
+    for n in names:
+        table.loc[n, n] = "0"
+    return table
+
+
+def plot_map(
+    coords: np.ndarray,
+    groups: Sequence,
+    models: Sequence,
+    path: str | Path | None = None,
+    title: str = "",
+    method_label: str = "t-SNE",
+):
+    """Scatter of QA points coloured by group, marked by model, with both kinds of centroid."""
+    import matplotlib.pyplot as plt
+
+    from llmvalues.plots.style import GREY, MARKERS, OKABE_ITO, figure_style, save_figure
+
+    coords = np.asarray(coords)
+    groups, models = np.asarray(groups), np.asarray(models)
+    names = sorted(set(groups))
+    model_names = sorted(set(models))
+    palette = [*OKABE_ITO, GREY, "#000000"]
+    colour = {g: palette[i % len(palette)] for i, g in enumerate(names)}
+    marker = {m: MARKERS[i % len(MARKERS)] for i, m in enumerate(model_names)}
+    with figure_style():
+        fig, ax = plt.subplots(figsize=(7.2, 5.6))
+        for g in names:
+            for m in model_names:
+                sel = (groups == g) & (models == m)
+                if sel.any():
+                    ax.scatter(
+                        *coords[sel].T,
+                        s=9,
+                        alpha=0.35,
+                        color=colour[g],
+                        marker=marker[m],
+                        linewidths=0,
+                    )
+        for (g, m), c in centroids(coords, list(zip(groups, models, strict=True))).iterrows():
+            ax.scatter(
+                *c.to_numpy(),
+                s=70,
+                color=colour[g],
+                marker=marker[m],
+                edgecolors="black",
+                linewidths=0.8,
+                zorder=3,
+            )
+        for g, c in centroids(coords, groups).iterrows():
+            ax.scatter(
+                *c.to_numpy(),
+                s=220,
+                color=colour[g],
+                marker="*",
+                edgecolors="black",
+                linewidths=0.9,
+                zorder=4,
+            )
+            ax.annotate(
+                str(g),
+                c.to_numpy(),
+                xytext=(6, 5),
+                textcoords="offset points",
+                fontsize=7.5,
+                zorder=5,
+            )
+        handles = [
+            plt.Line2D([], [], ls="", marker="o", color=colour[g], label=str(g)) for g in names
+        ]
+        handles += [
+            plt.Line2D(
+                [],
+                [],
+                ls="",
+                marker=marker[m],
+                color="none",
+                markeredgecolor="black",
+                label=f"{m} centroid",
+            )
+            for m in model_names
+        ]
+        handles.append(
+            plt.Line2D(
+                [],
+                [],
+                ls="",
+                marker="*",
+                color="none",
+                markersize=10,
+                markeredgecolor="black",
+                label="group centroid",
+            )
+        )
+        ax.legend(handles=handles, loc="center left", bbox_to_anchor=(1.01, 0.5))
+        ax.set_xlabel(f"{method_label} 1")
+        ax.set_ylabel(f"{method_label} 2")
+        ax.set_xticklabels([])
+        ax.set_yticklabels([])
+        if title:
+            ax.set_title(title)
+        fig.tight_layout()
+    if path is not None:
+        save_figure(fig, path)
+    return fig
+
+
+def value_map(
+    model,
+    qa: pd.DataFrame,
+    path: str | Path | None = None,
+    method: str = "tsne",
+    group: str = "group",
+    seed: int = 0,
+    title: str = "",
+):
+    """Embed the QAs with ``model``, project them and draw the map; return (fig, coords)."""
+    from llmvalues.univar.evaluate import embed_qa
+
+    if group not in qa.columns:
+        raise ValueError(
+            f"QA table has no {group!r} column to colour by; columns: {list(qa.columns)}"
+        )
+    coords = project(embed_qa(model, qa), method=method, seed=seed)
+    label = "t-SNE" if method == "tsne" else "UMAP"
+    fig = plot_map(coords, qa[group].astype(str), qa["model"].astype(str), path, title, label)
+    return fig, coords
