@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -33,21 +34,29 @@ def minilm_path() -> Path:
 
 
 def load_encoder(model: str | Path | None = None, device: str = "cpu") -> Encoder:
-    """A sentence-transformers model from a local directory (default: the offline MiniLM)."""
-    try:
-        from sentence_transformers import SentenceTransformer
-    except ModuleNotFoundError as exc:
-        raise EncoderError(
-            "embeddings need sentence-transformers: pip install 'llmvalues[univar]'"
-        ) from exc
+    """A sentence-transformers model from a local directory (default: the offline MiniLM).
+
+    Loaded once per process and path (later calls share it).
+    """
     path = minilm_path() if model is None else Path(model).expanduser()
     if not path.exists():
         raise EncoderError(
             f"encoder {model!r} is not a local directory; give the path of a sentence-transformers "
             "model (nothing is downloaded)"
         )
+    return _load(str(path.resolve()), device)
+
+
+@cache
+def _load(path: str, device: str) -> Encoder:
+    try:
+        from sentence_transformers import SentenceTransformer
+    except ModuleNotFoundError as exc:
+        raise EncoderError(
+            "embeddings need sentence-transformers: pip install 'llmvalues[univar]'"
+        ) from exc
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    return SentenceTransformer(str(path), device=device)
+    return SentenceTransformer(path, device=device)
 
 
 def embed(texts: list[str], encoder: Encoder, batch_size: int = 256) -> np.ndarray:

@@ -105,6 +105,36 @@ _NOT_VALUES = frozenset(
         "they",
     ]
 )
+# a descriptor holding one of these is a clause, not a value word ("cannot answer")
+_FUNCTION_WORDS = frozenset(
+    [
+        "not",
+        "no",
+        "never",
+        "cannot",
+        "can't",
+        "don't",
+        "doesn't",
+        "won't",
+        "do",
+        "does",
+        "did",
+        "have",
+        "has",
+        "had",
+        "will",
+        "would",
+        "should",
+        "can",
+        "could",
+        "may",
+        "might",
+        "must",
+        "shall",
+        "sorry",
+        "unable",
+    ]
+)
 _BULLET = re.compile(r"^\s*(?:[-*•·+>]+|\(?\d{1,3}[.):\]]|\(?[a-z][.)\]])\s*")
 _HEAD = re.compile(r"^([^:–—]{1,40}?)\s*(?::|\s[-–—]\s)\s*\S")
 _SPLIT = re.compile(r"\s*(?:,|;|/|&|\||\band\b|\bor\b|\.\s|\n)\s*")
@@ -173,13 +203,15 @@ def family_key(form: str) -> str:
 def normalise_descriptor(raw: str, max_words: int = 2) -> str | None:
     """One raw descriptor → its normalised form, or None when it is not a short descriptor."""
     text = unicodedata.normalize("NFKC", raw).lower()
-    text = _CLEAN.sub(" ", text).replace("_", " ").replace("-", " ")
+    text = _CLEAN.sub(" ", text.replace("’", "'")).replace("_", " ").replace("-", " ")
     words = text.split()
+    if len(words) > max_words + 4:
+        return None
     while words and words[0] in _FILLERS:
         words.pop(0)
     while len(words) > 1 and words[-1] in _NOT_VALUES:
         words.pop()  # "helpful AI" → "helpful"
-    if not words or len(words) > max_words:
+    if not words or len(words) > max_words or _FUNCTION_WORDS.intersection(words):
         return None
     words[-1] = singular(words[-1])
     form = "-".join(words)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from llmvalues.measure import EFAResult, efa, parallel_analysis
+from llmvalues.measure import DataError, EFAResult, efa, parallel_analysis
 from llmvalues.measure.factorability import ParallelResult
 
 
@@ -106,10 +106,14 @@ def fit_structure(
     check_size(n_resp, n_terms, n_factors)
     notes: list[str] = []
     pa = None
-    if n_factors is None:
-        pa = parallel_analysis(
-            matrix, n_iter=pa_iter, quantile=pa_quantile, missing="pairwise", seed=seed
-        )
+    try:
+        if n_factors is None:
+            pa = parallel_analysis(
+                matrix, n_iter=pa_iter, quantile=pa_quantile, missing="pairwise", seed=seed
+            )
+    except DataError as exc:
+        raise StructureError(f"parallel analysis impossible on these ratings: {exc}") from exc
+    if pa is not None:
         n_factors = pa.n_factors
         if n_factors < 1:
             notes.append("parallel analysis retained no factor; one factor fitted")
@@ -118,7 +122,10 @@ def fit_structure(
         if n_factors > limit:
             notes.append(f"parallel analysis suggested {n_factors} factors; capped at {limit}")
             n_factors = limit
-    result = efa(matrix, n_factors, method=method, rotation=rotation, missing="pairwise")
+    try:
+        result = efa(matrix, n_factors, method=method, rotation=rotation, missing="pairwise")
+    except DataError as exc:
+        raise StructureError(f"factor analysis impossible on these ratings: {exc}") from exc
     table = loading_table(result.loadings, cutoff)
     unassigned = int(table["factor"].isna().sum())
     if unassigned:

@@ -52,6 +52,7 @@ class ValueLexConfig:
     max_terms: int | None = 60
     synonyms: dict[str, str] = field(default_factory=dict)
     score: str = "code"
+    min_mass: float = 0.5
     min_answered: float = 0.5
     n_factors: int | None = None
     method: str = "minres"
@@ -239,7 +240,9 @@ def analyse(
 ) -> ValueLexResult:
     """Structure, clusters, agreement, names, reference match, reliability and model scores."""
     config = config or ValueLexConfig()
-    matrix = rating_matrix(ratings, score=config.score, min_answered=config.min_answered)
+    matrix = rating_matrix(
+        ratings, score=config.score, min_answered=config.min_answered, min_mass=config.min_mass
+    )
     structure = fit_structure(
         matrix.data,
         config.n_factors,
@@ -266,7 +269,9 @@ def analyse(
     )
     retest = None
     if retest_ratings is not None:
-        second = rating_matrix(retest_ratings, score=config.score, min_answered=0.0)
+        second = rating_matrix(
+            retest_ratings, score=config.score, min_answered=0.0, min_mass=config.min_mass
+        )
         retest = test_retest(matrix.data, second.data, structure.table)
     factor_names = name_factors(structure.table) if len(assigned) else pd.Series(name="name")
     return ValueLexResult(

@@ -1,0 +1,156 @@
+"""ValueLex figures: term × factor loading heat map, cluster dendrogram, model scores with intervals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.colors import TwoSlopeNorm
+from scipy.cluster.hierarchy import dendrogram
+
+from llmvalues.plots.style import GREY, MARKERS, OKABE_ITO, figure_style, save_figure
+from llmvalues.valuelex.cluster import TermClusters
+
+
+def _factor_colours(factors: list[str]) -> dict[str, str]:
+    return {f: OKABE_ITO[i % len(OKABE_ITO)] for i, f in enumerate(sorted(factors))}
+
+
+def plot_loadings(
+    table: pd.DataFrame,
+    factor_names: pd.Series | None = None,
+    cutoff: float = 0.4,
+    path: str | Path | None = None,
+):
+    """Heat map of pattern loadings (terms sorted by factor), values printed, |λ| ≥ cutoff bold."""
+    factors = [c for c in table.columns if c not in ("factor", "primary_loading", "cross_loading")]
+    values = table[factors].to_numpy(dtype=float)
+    n_terms = len(table)
+    with figure_style():
+        fig, ax = plt.subplots(figsize=(1.6 + 0.9 * len(factors), 0.8 + 0.24 * n_terms))
+        ax.grid(False)
+        limit = max(0.5, float(np.nanmax(np.abs(values))))
+        image = ax.imshow(
+            values, cmap="PuOr_r", norm=TwoSlopeNorm(0.0, -limit, limit), aspect="auto"
+        )
+        for i in range(n_terms):
+            for j in range(len(factors)):
+                v = values[i, j]
+                strong = abs(v) >= cutoff
+                ax.text(
+                    j,
+                    i,
+                    f"{v:.2f}",
+                    ha="center",
+                    va="center",
+                    fontsize=6.5,
+                    fontweight="bold" if strong else "normal",
+                    color="white" if abs(v) > 0.6 * limit else "black",
+                )
+        labels = [
+            f"{f}\n{factor_names[f]}" if factor_names is not None and f in factor_names else f
+            for f in factors
+        ]
+        ax.set_xticks(range(len(factors)), [lab.replace(" / ", "\n") for lab in labels], fontsize=7)
+        ax.set_yticks(range(n_terms), table.index, fontsize=7)
+        ax.xaxis.tick_top()
+        ax.tick_params(length=0)
+        for side in ax.spines.values():
+            side.set_visible(False)
+        bar = fig.colorbar(image, ax=ax, fraction=0.05, pad=0.03)
+        bar.set_label(f"pattern loading (bold: |λ| ≥ {cutoff})", fontsize=7)
+        bar.ax.tick_params(labelsize=7)
+        fig.tight_layout()
+    if path is not None:
+        save_figure(fig, path)
+    return fig
+
+
+def plot_dendrogram(
+    clusters: TermClusters,
+    assignment: pd.Series | None = None,
+    path: str | Path | None = None,
+):
+    """Dendrogram of the term clustering; leaf labels coloured by the term's factor."""
+    n = len(clusters.terms)
+    with figure_style():
+        fig, ax = plt.subplots(figsize=(5.0, 0.9 + 0.2 * n))
+        ax.grid(False)
+        dendrogram(
+            clusters.linkage,
+            labels=clusters.terms,
+            orientation="right",
+            ax=ax,
+            color_threshold=0,
+            above_threshold_color=GREY,
+            leaf_font_size=7,
+        )
+        ax.set_xlabel("cosine distance" if clusters.method != "ward" else "Ward distance")
+        ax.spines["left"].set_visible(False)
+        if assignment is not None:
+            factors = [f for f in assignment.dropna().unique()]
+            colours = _factor_colours(factors)
+            for label in ax.get_yticklabels():
+                f = assignment.get(label.get_text())
+                label.set_color(colours.get(f, GREY) if isinstance(f, str) else GREY)
+            handles = [
+                plt.Line2D([], [], color=colours[f], marker="s", linestyle="", label=f)
+                for f in sorted(colours)
+            ]
+            handles.append(plt.Line2D([], [], color=GREY, marker="s", linestyle="", label="none"))
+            ax.legend(
+                handles=handles,
+                title="factor",
+                loc="upper left",
+                bbox_to_anchor=(1.01, 1.0),
+                fontsize=7,
+                title_fontsize=7,
+            )
+        ax.set_title(f"Semantic clustering of {n} terms ({clusters.method} linkage)")
+        fig.tight_layout()
+    if path is not None:
+        save_figure(fig, path)
+    return fig
+
+
+def plot_scores(
+    scores: pd.DataFrame,
+    dimension: str = "subdimension",
+    xlabel: str = "score (0–100)",
+    xlim: tuple[float, float] | None = (0, 100),
+    path: str | Path | None = None,
+):
+    """Dot plot: one row per dimension, one marker per model, horizontal interval bars."""
+    dims = list(dict.fromkeys(scores[dimension]))
+    models = list(dict.fromkeys(scores["model"]))
+    offsets = np.linspace(-0.25, 0.25, len(models)) if len(models) > 1 else [0.0]
+    with figure_style():
+        fig, ax = plt.subplots(figsize=(5.0, 0.8 + 0.45 * len(dims)))
+        for k, model in enumerate(models):
+            sub = scores[scores["model"] == model].set_index(dimension).reindex(dims)
+            y = np.arange(len(dims)) + offsets[k]
+            err = np.vstack([sub["score"] - sub["low"], sub["high"] - sub["score"]])
+            ax.errorbar(
+                sub["score"],
+                y,
+                xerr=err,
+                fmt=MARKERS[k % len(MARKERS)],
+                color=OKABE_ITO[k % len(OKABE_ITO)],
+                markersize=5,
+                capsize=2,
+                elinewidth=1,
+                label=model,
+            )
+        ax.set_yticks(range(len(dims)), dims)
+        ax.invert_yaxis()
+        ax.set_xlabel(xlabel)
+        if xlim is not None:
+            ax.set_xlim(*xlim)
+        ax.legend(title="model", loc="upper left", bbox_to_anchor=(1.01, 1.0))
+        ax.set_title("Scores with 95% intervals")
+        fig.tight_layout()
+    if path is not None:
+        save_figure(fig, path)
+    return fig
