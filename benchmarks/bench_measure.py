@@ -72,14 +72,14 @@ def semopy_polychoric(data: pd.DataFrame) -> None:
 
 def row(name: str, ours: float, theirs: float | str) -> str:
     if isinstance(theirs, str):
-        return f"{name:44}{ours:10.3f}s  {'semopy: ' + theirs}"
-    return f"{name:44}{ours:10.3f}s {theirs:10.3f}s   ratio {theirs / ours:6.2f}"
+        return f"{name:50}{ours:10.3f}s  {'semopy: ' + theirs}"
+    return f"{name:50}{ours:10.3f}s {theirs:10.3f}s   ratio {theirs / ours:6.2f}"
 
 
 def main() -> None:
     quick = "--quick" in sys.argv
     sizes = [10_000] if quick else [10_000, 100_000]
-    print(f"{'benchmark':44}{'llmvalues':>11} {'semopy':>11}")
+    print(f"{'benchmark':50}{'llmvalues':>11} {'semopy':>11}")
     warnings.simplefilter("ignore")
     for n in sizes:
         data = simulate(n)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from tests.test_measure_helpers import holzinger_swineford, ref_loadings, reference
 
 from llmvalues.measure import DataError, ModelSyntaxError, cfa, parse_model
@@ -169,3 +173,21 @@ def test_syntax_errors():
     assert spec.items == ["a", "b", "c"]
     assert spec.factors["f"][2].fixed == 0.5
     assert spec.covariances[0][1].name == "b"
+
+
+@settings(max_examples=8, deadline=None)
+@given(scales=st.lists(st.floats(0.1, 20.0), min_size=9, max_size=9), shift=st.floats(-50, 50))
+def test_ml_fit_is_invariant_to_item_units(scales, shift):
+    """Changing the units of the items changes no fit index and no standardised loading."""
+    items = [f"x{i}" for i in range(1, 10)]
+    base = _base_fit()
+    data = holzinger_swineford()[items] * np.array(scales) + shift
+    res = cfa(data, reference()["hs_cfa"]["model"])
+    for key in ["chisq", "cfi", "tli", "rmsea", "srmr"]:
+        assert res.fit_indices[key] == pytest.approx(base.fit_indices[key], abs=1e-6)
+    np.testing.assert_allclose(res.loadings["value"], base.loadings["value"], atol=1e-6)
+
+
+@cache
+def _base_fit():
+    return cfa(holzinger_swineford(), reference()["hs_cfa"]["model"])

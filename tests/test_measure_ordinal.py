@@ -123,6 +123,7 @@ def test_polychoric_errors_and_missing_policy():
         polychoric(pd.DataFrame({"a": np.arange(100.0), "b": np.arange(100.0) % 3}))
 
 
+@pytest.mark.slow
 def test_ordinal_parameter_recovery():
     lam = np.array([0.8, 0.7, 0.6, 0.5, 0.75, 0.65, 0.7, 0.55])
     cuts = [np.array([-1.0, 0.0, 1.0])] * 4 + [np.array([-0.5, 0.7])] * 4

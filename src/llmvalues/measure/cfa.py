@@ -114,7 +114,7 @@ def fit_prepared(prepared: PreparedData, group_equal: tuple[str, ...] = ()) -> C
     disc = Discrepancy(mm, stats)
     est = fit_model(mm, stats)
     info = information(disc, est)
-    rank = np.linalg.matrix_rank(info, tol=1e-9 * max(np.abs(info).max(), 1e-300))
+    rank = _scaled_rank(info)
     if rank < mm.n_free:
         raise ModelSyntaxError(
             f"the model is not identified: the information matrix has rank {rank} for "
@@ -137,6 +137,14 @@ def fit_prepared(prepared: PreparedData, group_equal: tuple[str, ...] = ()) -> C
         group_equal=group_equal,
         n_dropped=prepared.n_dropped,
     )
+
+
+def _scaled_rank(info: np.ndarray) -> int:
+    """Rank of the information matrix after scaling to unit diagonal (units do not matter)."""
+    d = np.sqrt(np.abs(np.diag(info)))
+    if (d <= 0).any():
+        return int((d > 0).sum())
+    return int(np.linalg.matrix_rank(info / np.outer(d, d), tol=1e-9))
 
 
 def _split_groups(frame: pd.DataFrame, group: str | None) -> tuple[list[str], list[pd.DataFrame]]:
