@@ -143,6 +143,10 @@ def test_non_identified_models():
         cfa(hs, "f =~ NA*x1 + x2 + x3")
     with pytest.raises(ModelSyntaxError, match="two indicators"):
         cfa(hs, "f =~ x1 + x2")
+    # passes the counting rules (df = 5) but a 2-indicator factor uncorrelated with the rest
+    # is empirically not identified: caught by the rank of the information matrix
+    with pytest.raises(ModelSyntaxError, match="rank 9 for 10 free parameters"):
+        cfa(hs, "f =~ x1 + x2\ng =~ x4 + x5 + x6\nf ~~ 0*g")
 
 
 def test_missing_column_and_non_numeric():
