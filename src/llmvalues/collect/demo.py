@@ -1,0 +1,98 @@
+"""The offline demo: the bundled model answers the IVS-10 items ≥ 100 times, then a map.
+
+Everything goes through the real path: the llama.cpp backend with the bundled
+SmolLM2-135M-Instruct, a plan of respondent descriptors × cultural prompts, the SQLite
+store (rerunning resumes), the Responses export, ``fit_map`` and the map figure.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from llmvalues.collect.backends import make_backend
+from llmvalues.collect.ivs import ivs_plan
+from llmvalues.collect.runner import collect
+from llmvalues.collect.store import Store
+from llmvalues.instruments.variants import descriptors
+
+DEMO_COUNTRIES = (None, "United States", "Nigeria", "Japan", "Sweden")
+DEMO_SAMPLING = {"temperature": 0.7, "max_tokens": 48}
+
+
+@dataclass
+class DemoResult:
+    """Where the demo wrote its outputs and what it found."""
+
+    store: Path
+    responses: Path
+    table: pd.DataFrame
+    figure: list[Path]
+    method: str
+    seconds: float
+    sets: int
+
+
+def hierarchical_available() -> bool:
+    """Whether ``fit_map(method="hierarchical")`` is installed in this version."""
+    return importlib.util.find_spec("llmvalues.measure.hierarchical") is not None
+
+
+def demo_plan(model: str, n_descriptors: int = 20, countries=DEMO_COUNTRIES):
+    """Tao's 10 descriptors + the project's own, each with and without cultural prompts."""
+    chosen = descriptors("all")[:n_descriptors]
+    return ivs_plan(
+        model,
+        descriptor_set=chosen,
+        countries=list(countries),
+        sampling=DEMO_SAMPLING,
+        constrained=True,
+        permute=True,
+    )
+
+
+def run_demo(
+    out: str | Path = "llmvalues-demo",
+    n_descriptors: int = 20,
+    method: str | None = None,
+    progress: bool = True,
+) -> DemoResult:
+    """Collect from the bundled model (resuming from ``out``), fit the map, write outputs."""
+    from llmvalues.fit import fit_map
+
+    started = time.perf_counter()
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    backend = make_backend("llamacpp", "smollm2")
+    plan = demo_plan(backend.model, n_descriptors)
+    with Store(out / "demo.sqlite") as store:
+        summary = collect(plan, backend, store, progress=progress)
+        responses = store.to_responses(plan.keys)
+        store.export(out / "responses.csv", plan.keys)
+    print(summary)
+    chosen = method or ("hierarchical" if hierarchical_available() else "classic")
+    fit = fit_map(responses, preset="wvs_official", method=chosen)
+    table = fit.summary()
+    table.to_csv(out / "map_table.csv")
+    figure: list[Path] = []
+    try:
+        from llmvalues.plots import save_figure
+
+        fig, _ = fit.plot()
+        figure = [Path(p) for p in save_figure(fig, out / "map")]
+    except ImportError as exc:
+        print(f"no map figure ({exc}); the table is in {out / 'map_table.csv'}")
+    sets = responses.groupby(["identity", "variant", "replicate"]).ngroups
+    return DemoResult(
+        store=out / "demo.sqlite",
+        responses=out / "responses.csv",
+        table=table,
+        figure=figure,
+        method=chosen,
+        seconds=time.perf_counter() - started,
+        sets=sets,
+    )
