@@ -195,3 +195,22 @@ def test_ml_fit_is_invariant_to_item_units(scales, shift):
 @cache
 def _base_fit():
     return cfa(holzinger_swineford(), reference()["hs_cfa"]["model"])
+
+
+def test_heywood_case_is_reported():
+    # two items nearly collinear and a third unrelated: the residual variance goes negative
+    rng = np.random.default_rng(2)
+    z = rng.standard_normal(300)
+    data = pd.DataFrame(
+        {
+            "a": z + 0.01 * rng.standard_normal(300),
+            "b": z + 0.5 * rng.standard_normal(300),
+            "c": 0.2 * z + rng.standard_normal(300),
+            "d": 0.15 * z + rng.standard_normal(300),
+        }
+    )
+    res = cfa(data, "f =~ b + c + d + a")
+    heywood = [w for w in res.warnings if "Heywood" in w]
+    assert res.params.query("op == '~~' and lhs == 'a' and rhs == 'a'")["est"].iloc[0] < 0
+    assert heywood and "residual variance of a" in heywood[0]
+    assert "WARNING" in res.summary() and "Caution" in res.verdict()

@@ -82,6 +82,24 @@ class CFAResult:
             out[lab] = pd.DataFrame(res, index=items, columns=items)
         return out
 
+    @property
+    def warnings(self) -> list[str]:
+        """Problems a reader must know: non-convergence, negative variances (Heywood cases)."""
+        out = []
+        if not self.estimate.converged:
+            out.append(f"the optimiser did not converge: {self.estimate.message}")
+        t = self.params
+        var = t[(t["op"] == "~~") & (t["lhs"] == t["rhs"])]
+        neg = var[var["est"] < 0]
+        for r in neg.itertuples():
+            grp = f" in group {r.group}" if self.group is not None else ""
+            kind = "factor" if r.lhs in self.model.factors else "residual"
+            out.append(
+                f"negative {kind} variance of {r.lhs}{grp} ({r.est:.3f}): a Heywood case, the "
+                "solution is improper"
+            )
+        return out
+
     def modification_hints(self, top: int = 5, min_mi: float = 3.84) -> pd.DataFrame:
         """The largest modification indices above `min_mi` (chi-square, 1 df, p < .05)."""
         mi = self.modindices
@@ -164,6 +182,8 @@ class CFAResult:
                 _kv("90 Percent confidence interval - upper", f"{f['rmsea_ci_upper']:.3f}")
             )
         lines += ["", "Standardized Root Mean Square Residual:", _kv("SRMR", f"{f['srmr']:.3f}")]
+        for w in self.warnings:
+            lines.append(f"  WARNING: {w}")
         lines += ["", "Verdict: " + self.verdict()]
         lines += ["", "Parameter Estimates:"]
         lines += self._param_lines()
@@ -179,18 +199,27 @@ class CFAResult:
         """Plain-language fit verdict by the conventional cut-offs, stated as such."""
         h = self._headline_fit()
         which = " (scaled)" if self.model.ordinal else ""
+        caution = " Caution: " + "; ".join(self.warnings) + "." if self.warnings else ""
         txt = (
             f"CFI{which} = {h['cfi']:.3f}, TLI{which} = {h['tli']:.3f}, "
             f"RMSEA{which} = {h['rmsea']:.3f}, SRMR = {h['srmr']:.3f}. "
         )
         if self.fits_by_cutoffs():
-            return txt + (
-                "By the common cut-offs (CFI/TLI >= .95, RMSEA <= .06, SRMR <= .08; "
-                "Hu & Bentler 1999) the structure holds."
+            return (
+                txt
+                + (
+                    "By the common cut-offs (CFI/TLI >= .95, RMSEA <= .06, SRMR <= .08; "
+                    "Hu & Bentler 1999) the structure holds."
+                )
+                + caution
             )
-        return txt + (
-            "By the common cut-offs (CFI/TLI >= .95, RMSEA <= .06, SRMR <= .08; Hu & Bentler "
-            "1999) the structure does NOT hold for these data."
+        return (
+            txt
+            + (
+                "By the common cut-offs (CFI/TLI >= .95, RMSEA <= .06, SRMR <= .08; Hu & Bentler "
+                "1999) the structure does NOT hold for these data."
+            )
+            + caution
         )
 
     def __str__(self) -> str:
