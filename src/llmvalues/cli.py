@@ -88,7 +88,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     presets = sub.add_parser("presets", help="list the built-in map presets")
     presets.set_defaults(handler=_cmd_presets)
+
+    for register in _capability_commands():
+        register(sub)
     return parser
+
+
+def _capability_commands():
+    """``register(subparsers)`` of each capability that brings its own subcommands."""
+    from llmvalues.collect.cli import register as collect
+
+    return [collect]
 
 
 def main(argv: list[str] | None = None) -> int:
