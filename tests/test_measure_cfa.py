@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.test_measure_helpers import holzinger_swineford, ref_loadings, reference
 
 from llmvalues.measure import DataError, ModelSyntaxError, cfa, parse_model
+from test_measure_helpers import holzinger_swineford, ref_loadings, reference
 
 FIT_KEYS = ["cfi", "tli", "rmsea", "rmsea.ci.lower", "rmsea.ci.upper", "srmr", "pvalue"]
 

@@ -117,3 +117,15 @@ def test_too_few_sets():
     tidy = from_wide(wide, identity="identity", variant="variant", replicate="replicate")
     with pytest.raises(DataError, match="too few respondents"):
         cfa_map(tidy)
+
+
+def test_humans_from_an_ivs_file_through_the_map_core_reader(responses, tmp_path):
+    from ivs_synthetic import make_trend_frame, write_trend_file
+
+    raw, _ = make_trend_frame("wvs", n=150, seed=2)
+    path = write_trend_file(tmp_path / "trend.csv", raw)
+    res = cfa_map(responses, humans=path, estimator="ML")
+    assert res.humans is not None
+    assert res.humans.n_obs["all"] > 1500  # complete human respondents, read by read_ivs
+    assert res.comparison == "humans vs LLMs"
+    assert "Humans (unweighted)" in res.summary()

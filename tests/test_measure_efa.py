@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tests.test_measure_helpers import bfi, reference, simulate_two_factor, tucker
 
 from llmvalues.measure import DataError, bartlett, efa, kmo, parallel_analysis
+from test_measure_helpers import bfi, reference, simulate_two_factor, tucker
 
 CASES = [(m, r) for m in ("minres", "ml", "pa") for r in ("oblimin", "varimax", "promax")] + [
     ("principal", "varimax")

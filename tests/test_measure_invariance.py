@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tests.test_measure_helpers import holzinger_swineford, ordinal_sim, ref_loadings, reference
 
 from llmvalues.measure import cfa, invariance
+from test_measure_helpers import holzinger_swineford, ordinal_sim, ref_loadings, reference
 
 
 @pytest.fixture(scope="module")

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
-from tests.test_measure_helpers import ordinal_sim, ref_loadings, reference, simulate_two_factor
 
 from llmvalues.measure import DataError, cfa, polychoric
 from llmvalues.measure.polychoric import bvn_cdf, cell_probabilities, fit_pair, smooth_correlation
+from test_measure_helpers import ordinal_sim, ref_loadings, reference, simulate_two_factor
 
 ITEMS = [f"y{i}" for i in range(1, 11)]
 

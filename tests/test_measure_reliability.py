@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.test_measure_helpers import bfi, holzinger_swineford, reference
 
 from llmvalues.measure import DataError, alpha, omega
+from test_measure_helpers import bfi, holzinger_swineford, reference
 
 HS_ITEMS = [f"x{i}" for i in range(1, 10)]
 
