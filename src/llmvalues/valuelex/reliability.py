@@ -61,6 +61,23 @@ def _bootstrap(data: pd.DataFrame, stat, n_boot: int, ci: float, rng) -> tuple[f
     return float(low), float(high)
 
 
+_RELIABILITY_COLUMNS = [
+    "factor",
+    "n_terms",
+    "n_respondents",
+    "alpha",
+    "alpha_low",
+    "alpha_high",
+    "omega",
+    "omega_low",
+    "omega_high",
+    "split_half",
+    "split_half_low",
+    "split_half_high",
+    "note",
+]
+
+
 def dimension_reliability(
     matrix: pd.DataFrame,
     table: pd.DataFrame,
@@ -92,7 +109,7 @@ def dimension_reliability(
         else:
             row["note"] = "two terms: omega needs three"
         rows.append(row)
-    return pd.DataFrame(rows).set_index("factor")
+    return pd.DataFrame(rows, columns=_RELIABILITY_COLUMNS).set_index("factor")
 
 
 def scale_scores(matrix: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
@@ -103,7 +120,7 @@ def scale_scores(matrix: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def test_retest(
+def retest_reliability(
     first: pd.DataFrame, second: pd.DataFrame, table: pd.DataFrame, ci: float = 0.95
 ) -> pd.DataFrame:
     """Per factor: correlation of the scale scores of the same respondents in two runs (Fisher-z CI)."""

@@ -21,7 +21,7 @@ from llmvalues.valuelex.elicit import elicitation_plan
 from llmvalues.valuelex.embed import Encoder, embed, load_encoder
 from llmvalues.valuelex.lexicon import Lexicon, build_lexicon
 from llmvalues.valuelex.ratings import RatingMatrix, rating_matrix, rating_plan
-from llmvalues.valuelex.reliability import dimension_reliability, scale_scores, test_retest
+from llmvalues.valuelex.reliability import dimension_reliability, retest_reliability, scale_scores
 from llmvalues.valuelex.resources import (
     Persona,
     Prompt,
@@ -272,7 +272,7 @@ def analyse(
         second = rating_matrix(
             retest_ratings, score=config.score, min_answered=0.0, min_mass=config.min_mass
         )
-        retest = test_retest(matrix.data, second.data, structure.table)
+        retest = retest_reliability(matrix.data, second.data, structure.table)
     factor_names = name_factors(structure.table) if len(assigned) else pd.Series(name="name")
     return ValueLexResult(
         matrix=matrix,
