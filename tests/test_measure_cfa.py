@@ -214,3 +214,20 @@ def test_heywood_case_is_reported():
     assert res.params.query("op == '~~' and lhs == 'a' and rhs == 'a'")["est"].iloc[0] < 0
     assert heywood and "residual variance of a" in heywood[0]
     assert "WARNING" in res.summary() and "Caution" in res.verdict()
+
+
+@pytest.mark.slow
+def test_standard_errors_give_nominal_coverage():
+    """95% Wald intervals of a loading cover the true value about 95% of the time."""
+    lam = np.array([0.8, 0.7, 0.6, 0.7, 0.6, 0.5])
+    truth = lam[1] / lam[0]  # unstandardised loading of b with a as marker
+    hits = 0
+    reps = 150
+    for seed in range(reps):
+        rng = np.random.default_rng(seed)
+        eta = rng.standard_normal((250, 2)) @ np.linalg.cholesky([[1, 0.3], [0.3, 1]]).T
+        y = eta[:, [0, 0, 0, 1, 1, 1]] * lam + rng.standard_normal((250, 6)) * np.sqrt(1 - lam**2)
+        res = cfa(pd.DataFrame(y, columns=list("abcdef")), "fa =~ a + b + c\nfb =~ d + e + f")
+        row = res.params.query("op == '=~' and rhs == 'b'").iloc[0]
+        hits += abs(row["est"] - truth) <= 1.96 * row["se"]
+    assert 0.89 <= hits / reps <= 0.99

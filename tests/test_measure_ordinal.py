@@ -133,3 +133,20 @@ def test_ordinal_parameter_recovery():
     phi = res.params.query("op == '~~' and lhs == 'a' and rhs == 'b'")["std_all"].iloc[0]
     assert phi == pytest.approx(0.3, abs=0.06)
     assert res.fit_indices["cfi_scaled"] > 0.98
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 10_000), flip=st.integers(0, 2))
+def test_reversing_an_items_codes_flips_its_correlations(seed, flip):
+    data = simulate_two_factor(
+        400, np.array([0.8, 0.6, 0.7, 0.5]), 0.4, [np.array([-0.8, 0.2, 1.0])] * 4, seed=seed
+    )
+    base = polychoric(data).correlation.to_numpy()
+    rev = data.copy()
+    col = data.columns[flip]
+    rev[col] = 5 - rev[col]  # codes 1..4 reversed
+    flipped = polychoric(rev).correlation.to_numpy()
+    sign = np.ones(4)
+    sign[flip] = -1
+    np.testing.assert_allclose(flipped, base * np.outer(sign, sign), atol=1e-6)
+    assert np.allclose(base, base.T) and (np.abs(base) <= 1).all()
