@@ -65,8 +65,8 @@ def rotate(loadings: np.ndarray, method: str) -> tuple[np.ndarray, np.ndarray]:
         z, _, phi = promax(loadings / h[:, None])
         return z * h[:, None], phi
     if method in ("oblimin", "quartimin"):
-        lam, t = rotate_factors(loadings, "oblimin", 0.0, "oblique", tol=1e-8, max_tries=5000)
+        lam, t = rotate_factors(loadings, "oblimin", 0.0, "oblique", tol=1e-7, max_tries=5000)
         return lam, t.T @ t
     gamma = {"quartimax": 0.0, "equamax": k / (2.0 * loadings.shape[0])}[method]
-    lam, _ = rotate_factors(loadings, "orthomax", gamma, tol=1e-8, max_tries=5000)
+    lam, _ = rotate_factors(loadings, "orthomax", gamma, tol=1e-7, max_tries=5000)
     return lam, np.eye(k)
