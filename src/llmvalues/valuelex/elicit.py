@@ -63,6 +63,7 @@ def elicitation_plan(
                         "model_label": resp.model,
                         "persona": resp.persona.id,
                         "prompt_id": prompt.id,
+                        "mode": mode,
                     },
                 )
             )

@@ -117,6 +117,7 @@ def rating_plan(
                         "term": term,
                         "position": position,
                         "wave": wave,
+                        "mode": mode,
                     },
                 )
             )
