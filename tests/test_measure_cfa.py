@@ -231,3 +231,12 @@ def test_standard_errors_give_nominal_coverage():
         row = res.params.query("op == '=~' and rhs == 'b'").iloc[0]
         hits += abs(row["est"] - truth) <= 1.96 * row["se"]
     assert 0.89 <= hits / reps <= 0.99
+
+
+def test_linearly_dependent_items_are_a_data_error(hs_fit):
+    data = holzinger_swineford().copy()
+    data["x3"] = data["x1"] + data["x2"]
+    with pytest.raises(DataError, match="not positive definite"):
+        cfa(data, reference()["hs_cfa"]["model"])
+    frame = hs_fit.fit_frame()
+    assert frame.loc["cfi", "value"] == pytest.approx(hs_fit.fit_indices["cfi"])

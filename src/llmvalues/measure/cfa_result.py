@@ -46,6 +46,10 @@ class CFAResult:
         """The parameter table (like lavaan's parameterEstimates with std.all)."""
         return self.params.copy()
 
+    def fit_frame(self) -> pd.DataFrame:
+        """The fit indices as a one-column DataFrame (index = lavaan's names with _)."""
+        return pd.DataFrame({"value": pd.Series(self.fit_indices)})
+
     @property
     def loadings(self) -> pd.DataFrame:
         """Standardised loadings (std.all): factor, item, value (+ group if multi-group)."""

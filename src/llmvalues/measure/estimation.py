@@ -8,6 +8,7 @@ import numpy as np
 from scipy import optimize
 
 from .model import MeasurementModel
+from .validation import DataError
 
 
 @dataclass
@@ -67,8 +68,9 @@ class Discrepancy:
             self._logdet_s = []
             for k, s in enumerate(stats):
                 sign, logdet = np.linalg.slogdet(s.cov)
-                if sign <= 0:
-                    raise np.linalg.LinAlgError(
+                sd = np.sqrt(np.diag(s.cov))
+                if sign <= 0 or np.linalg.eigvalsh(s.cov / np.outer(sd, sd)).min() < 1e-10:
+                    raise DataError(
                         f"the sample covariance matrix of group {k + 1} is not positive definite "
                         "(an item is a linear combination of others, or too few respondents)"
                     )
