@@ -230,9 +230,9 @@ class ParsedList:
     reason: str = ""
 
 
-def split_list(text: str | None, max_words: int = 2) -> ParsedList:
+def split_list(text: str | float | None, max_words: int = 2) -> ParsedList:
     """Split a reply into raw descriptors (numbered, bulleted, comma or line separated lists)."""
-    if text is None or not text.strip():
+    if not isinstance(text, str) or not text.strip():  # None or NaN (an empty CSV cell)
         return ParsedList((), (), INVALID, "empty reply")
     found: list[str] = []
     dropped: list[str] = []

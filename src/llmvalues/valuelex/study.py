@@ -30,7 +30,7 @@ from llmvalues.valuelex.resources import (
     load_reference,
 )
 from llmvalues.valuelex.respondents import make_respondents, resolve_mode
-from llmvalues.valuelex.structure import Structure, fit_structure
+from llmvalues.valuelex.structure import Structure, StructureError, fit_structure
 from llmvalues.valuelex.taxonomy import TaxonomyMatch, match_reference, name_clusters, name_factors
 
 
@@ -243,14 +243,18 @@ def analyse(
     matrix = rating_matrix(
         ratings, score=config.score, min_answered=config.min_answered, min_mass=config.min_mass
     )
-    structure = fit_structure(
-        matrix.data,
-        config.n_factors,
-        method=config.method,
-        rotation=config.rotation,
-        cutoff=config.cutoff,
-        seed=config.seed,
-    )
+    try:
+        structure = fit_structure(
+            matrix.data,
+            config.n_factors,
+            method=config.method,
+            rotation=config.rotation,
+            cutoff=config.cutoff,
+            seed=config.seed,
+        )
+    except StructureError as exc:
+        dropped = "; ".join(f"{e.name} ({e.reason})" for e in matrix.excluded.itertuples())
+        raise StructureError(f"{exc}. Excluded before analysis: {dropped or 'nothing'}") from exc
     encoder = encoder or load_encoder()
     terms = matrix.terms
     vectors = embed([config.embed_template.format(term=t) for t in terms], encoder)
