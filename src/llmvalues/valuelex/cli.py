@@ -85,7 +85,11 @@ def _cmd_rate(args: argparse.Namespace) -> int:
 
     config = _config(args)
     terms_table = _read(args.terms)
-    terms = terms_table.loc[terms_table.get("kept", True) == True, "term"].tolist()  # noqa: E712
+    if "term" not in terms_table.columns:
+        raise SystemExit(f"llmvalues valuelex rate: {args.terms} has no 'term' column")
+    if "kept" in terms_table.columns:
+        terms_table = terms_table[terms_table["kept"].astype(bool)]
+    terms = terms_table["term"].tolist()
     terms = terms[: config.max_terms] if config.max_terms else terms
     with Store(args.store) as store:
         ratings = collect_ratings(
