@@ -116,3 +116,21 @@ def test_judge_agreement_uses_units_of_completion_and_subdimension():
     assert result.alpha == pytest.approx(1.0)
     with pytest.raises(AgreementError, match="two judges"):
         judge_agreement(pd.DataFrame(a))
+
+
+def test_comparison_table_formats_scores_and_intervals():
+    from llmvalues.valuelex.scoring import comparison_table
+
+    scores = pd.DataFrame(
+        {
+            "model": ["a", "b", "a", "b"],
+            "subdimension": ["Social", "Social", "Ethical", "Ethical"],
+            "score": [50.0, 75.0, NAN, 10.0],
+            "low": [40.0, 60.0, NAN, 0.0],
+            "high": [60.0, 90.0, NAN, 20.0],
+        }
+    )
+    table = comparison_table(scores)
+    assert table.loc["Social", "b"] == "75.0 [60.0, 90.0]"
+    assert table.loc["Ethical", "a"] == "—"
+    assert list(table.index) == ["Social", "Ethical"]

@@ -19,7 +19,7 @@ from llmvalues.valuelex.resources import (
     load_rubric,
     load_stems,
 )
-from llmvalues.valuelex.scoring import judge_agreement, projective_scores
+from llmvalues.valuelex.scoring import comparison_table, judge_agreement, projective_scores
 from llmvalues.valuelex.simulate import simulate_study
 from llmvalues.valuelex.study import (
     ValueLexConfig,
@@ -44,6 +44,7 @@ __all__ = [
     "build_lexicon",
     "collect_elicitation",
     "collect_ratings",
+    "comparison_table",
     "completions_frame",
     "judge_agreement",
     "krippendorff_alpha",

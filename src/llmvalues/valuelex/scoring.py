@@ -63,3 +63,22 @@ def judge_agreement(
         index="judge", columns=["completion", "subdimension"], values="code", aggfunc="first"
     )
     return alpha_interval(wide.to_numpy(dtype=float), level=level, n_boot=n_boot, seed=seed)
+
+
+def comparison_table(
+    scores: pd.DataFrame, dimension: str = "subdimension", digits: int = 1
+) -> pd.DataFrame:
+    """Dimension × model table of ``score [low, high]`` strings, for reports and papers."""
+    need = {"model", dimension, "score", "low", "high"}
+    missing = sorted(need - set(scores.columns))
+    if missing:
+        raise ValueError(f"scores lack column(s) {missing}")
+    cells = scores.assign(
+        cell=[
+            "—" if pd.isna(s) else f"{s:.{digits}f} [{lo:.{digits}f}, {hi:.{digits}f}]"
+            for s, lo, hi in zip(scores["score"], scores["low"], scores["high"], strict=True)
+        ]
+    )
+    order = list(dict.fromkeys(scores[dimension]))
+    table = cells.pivot(index=dimension, columns="model", values="cell").reindex(order)
+    return table.rename_axis(columns=None)
