@@ -141,6 +141,7 @@ class CFAResult:
         ]
         status = "normally" if est.converged else "WITHOUT CONVERGENCE"
         lines.append(f"  Optimisation ended {status} after {est.iterations} iterations")
+        lines.append(f"  ({est.message})")
         lines.append(_kv("Estimator", "DWLS" if self.model.ordinal else "ML"))
         lines.append(_kv("Number of model parameters", f"{self.model.n_free}"))
         if self.group is not None:

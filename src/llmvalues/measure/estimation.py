@@ -160,16 +160,52 @@ def _duplication(p: int) -> np.ndarray:
     return dup
 
 
-def fit_model(model: MeasurementModel, stats: list[GroupStats], max_iter: int = 5000) -> Estimate:
-    """Minimise the discrepancy: Fisher scoring from marker-based starts, L-BFGS-B as fallback."""
+def fit_model(model: MeasurementModel, stats: list[GroupStats], max_iter: int = 1000) -> Estimate:
+    """Minimise the discrepancy by Fisher scoring from several starts, L-BFGS-B as last resort.
+
+    Starts: marker-based values; for multi-group models also each group's own fit (shared
+    parameters from their mean, or from the largest group) — tried first when no parameter
+    is shared, since it is then the solution. The first converged solution wins; if none
+    converges, L-BFGS-B continues from the start that reached the smallest discrepancy.
+    """
     disc = Discrepancy(model, stats)
     theta = model.start_values([s.as_dict() for s in stats])
     if not np.isfinite(disc.value(theta)):
         theta = _safe_start(model, stats, theta)
+    starts = [("marker-based start values", lambda: theta)]
+    if model.n_groups > 1:
+        starts += [
+            ("each group's own fit", lambda: _per_group_start(model, stats, theta, "mean")),
+            (
+                "each group's own fit (shared: largest group)",
+                lambda: _per_group_start(model, stats, theta, "largest"),
+            ),
+        ]
+        shared = len({q.free for q in model.params if q.free >= 0}) < sum(
+            q.free >= 0 for q in model.params
+        )
+        if not shared:
+            starts = starts[1:2] + starts[:1]
+    tried = []
+    for name, make in starts:
+        start = make()
+        if not np.isfinite(disc.value(start)):
+            continue
+        est = _minimise(disc, start, max_iter, fallback=False)
+        if est.converged:
+            est.message += f", from {name}"
+            return est
+        tried.append(est)
+    best = min(tried, key=lambda e: e.fmin) if tried else None
+    return _minimise(disc, best.theta if best else theta, max_iter, fallback=True)
+
+
+def _minimise(disc: Discrepancy, theta: np.ndarray, max_iter: int, fallback: bool) -> Estimate:
+    model = disc.model
     fmin = disc.value(theta)
     theta, fmin, iterations = _gauss_newton(disc, theta, fmin, steps=200)
     message = "Fisher scoring converged"
-    if _max_gradient(disc, theta) > 1e-6:
+    if fallback and _newton_decrement(disc, theta) > 1e-10:
         res = optimize.minimize(
             disc.value_and_grad,
             theta,
@@ -177,22 +213,69 @@ def fit_model(model: MeasurementModel, stats: list[GroupStats], max_iter: int = 
             method="L-BFGS-B",
             options={"maxiter": max_iter, "ftol": 1e-15, "gtol": 1e-10, "maxcor": 30},
         )
-        theta, fmin, polished = _gauss_newton(disc, res.x, float(res.fun))
-        iterations += int(res.nit) + polished
+        if float(res.fun) <= fmin:
+            theta, fmin, polished = _gauss_newton(disc, res.x, float(res.fun))
+            iterations += polished
+        iterations += int(res.nit)
         message = f"L-BFGS-B: {res.message}"
     moments = model.moments(theta)
     jac = model.jacobian(theta)
-    grad_norm = _max_gradient(disc, theta)
-    converged = bool(np.isfinite(fmin) and grad_norm < 1e-5)
+    decrement = _newton_decrement(disc, theta)
+    converged = bool(np.isfinite(fmin) and decrement < 1e-8)
     if not converged:
-        message += f" (largest gradient {grad_norm:.2e})"
+        message += f" (predicted further decrease of F {decrement:.2e})"
     return Estimate(theta, fmin, converged, iterations, message, moments, jac)
 
 
-def _max_gradient(disc: Discrepancy, theta: np.ndarray) -> float:
+def _per_group_start(
+    model: MeasurementModel, stats: list[GroupStats], theta: np.ndarray, shared: str
+) -> np.ndarray:
+    """Start from each group's own fit; shared parameters from the mean or the largest group."""
+    sums = np.zeros_like(theta)
+    counts = np.zeros_like(theta)
+    largest = int(np.argmax([s.n for s in stats]))
+    order = [largest] + [g for g in range(len(stats)) if g != largest]
+    for g in order:
+        s = stats[g]
+        single = MeasurementModel(
+            model.spec,
+            1,
+            (),
+            ordinal=model.ordinal,
+            meanstructure=model.meanstructure,
+            n_thresholds=model.n_thresholds,
+        )
+        est = fit_model(single, [s])
+        if not est.converged:
+            continue
+        values = {(q.mat, q.row, q.col): est.theta[q.free] for q in single.params if q.free >= 0}
+        for q in model.params:
+            key = (q.mat, q.row, q.col)
+            if q.group == g and q.free >= 0 and key in values:
+                if shared == "largest" and counts[q.free] > 0:
+                    continue
+                sums[q.free] += values[key]
+                counts[q.free] += 1
+    out = theta.copy()
+    known = counts > 0
+    out[known] = sums[known] / counts[known]
+    return out
+
+
+def _newton_decrement(disc: Discrepancy, theta: np.ndarray) -> float:
+    """Predicted decrease of F by one more scoring step: g' (2 I)^-1 g / 2 (scale-free)."""
     if disc.model.n_free == 0:
         return 0.0
-    return float(np.max(np.abs(disc.value_and_grad(theta)[1])))
+    f, grad = disc.value_and_grad(theta)
+    if not np.isfinite(f) or f >= 1e10:
+        return float("inf")
+    jac = disc.model.jacobian(theta)
+    weights = disc.moment_weights(disc.model.moments(theta))
+    info = sum(w_f * quad(j, w) for w_f, j, w in zip(disc.frac, jac, weights, strict=True))
+    try:
+        return float(grad @ np.linalg.solve(2.0 * info, grad)) / 2.0
+    except np.linalg.LinAlgError:
+        return float("inf")
 
 
 def _gauss_newton(disc: Discrepancy, theta: np.ndarray, fmin: float, steps: int = 20):
@@ -204,11 +287,11 @@ def _gauss_newton(disc: Discrepancy, theta: np.ndarray, fmin: float, steps: int 
         weights = disc.moment_weights(moments)
         info = sum(f * quad(j, w) for f, j, w in zip(disc.frac, jac, weights, strict=True))
         _, grad = disc.value_and_grad(theta)
-        if np.max(np.abs(grad)) < 1e-9:
-            break
         try:
             step = np.linalg.solve(2.0 * info, -grad)
         except np.linalg.LinAlgError:
+            break
+        if -float(grad @ step) / 2.0 < 1e-14:  # Newton decrement: nothing left to gain
             break
         size = 1.0
         improved = False

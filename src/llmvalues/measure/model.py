@@ -321,7 +321,8 @@ class MeasurementModel:
                     marker = self._marker(q.col)
                     if marker is not None and cov[marker, marker] > 0:
                         value = cov[q.row, marker] / (0.5 * cov[marker, marker])
-                        value = float(np.clip(value, -3, 3)) or 0.1
+                        bound = 3.0 * np.sqrt(cov[q.row, q.row] / cov[marker, marker])
+                        value = float(np.clip(value, -bound, bound)) or 0.1 * bound
                     else:
                         value = 0.7
                 elif q.mat == "nu":
