@@ -240,3 +240,13 @@ def test_linearly_dependent_items_are_a_data_error(hs_fit):
         cfa(data, reference()["hs_cfa"]["model"])
     frame = hs_fit.fit_frame()
     assert frame.loc["cfi", "value"] == pytest.approx(hs_fit.fit_indices["cfi"])
+
+
+def test_fixed_variance_orthogonal_syntax_matches_lavaan():
+    block = reference()["hs_cfa_stdlv"]
+    res = cfa(holzinger_swineford(), block["model"])
+    _check_fit(res.fit_indices, block["fit"])
+    merged = res.loadings.merge(ref_loadings(block), on=["factor", "item"], suffixes=("", "_r"))
+    np.testing.assert_allclose(merged["value"], merged["value_r"], atol=0.01)
+    first = res.params.query("op == '=~' and rhs == 'x1'").iloc[0]
+    assert first["free"] and first["se"] > 0  # NA* frees the first loading

@@ -150,3 +150,13 @@ def test_reversing_an_items_codes_flips_its_correlations(seed, flip):
     sign[flip] = -1
     np.testing.assert_allclose(flipped, base * np.outer(sign, sign), atol=1e-6)
     assert np.allclose(base, base.T) and (np.abs(base) <= 1).all()
+
+
+def test_ordinal_residual_covariance_matches_lavaan():
+    block = reference()["ordinal_rescov"]
+    res = cfa(ordinal_sim(), block["model"], estimator="ordinal")
+    for k in ["chisq", "chisq.scaled"]:
+        assert res.fit_indices[k.replace(".", "_")] == pytest.approx(block["fit"][k], rel=0.005)
+    for k in ["cfi.scaled", "rmsea.scaled", "srmr"]:
+        assert res.fit_indices[k.replace(".", "_")] == pytest.approx(block["fit"][k], abs=0.005)
+    np.testing.assert_allclose(res.loadings["value"], ref_loadings(block)["value"], atol=0.02)

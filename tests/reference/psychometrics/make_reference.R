@@ -49,6 +49,13 @@ fit2 <- cfa(hs_model2, data = hs)
 ref$hs_cfa_rescov <- list(model = hs_model2, fit = fit_list(fit2),
                           loadings = std_loadings(fit2))
 
+# fixed factor variances instead of marker loadings (std.lv-style syntax), orthogonal factors
+hs_model3 <- paste0("visual =~ NA*x1 + x2 + x3\ntextual =~ NA*x4 + x5 + x6\n",
+                    "visual ~~ 1*visual\ntextual ~~ 1*textual\nvisual ~~ 0*textual")
+fit3 <- cfa(hs_model3, data = hs)
+ref$hs_cfa_stdlv <- list(model = hs_model3, fit = fit_list(fit3), loadings = std_loadings(fit3),
+                         params = params(fit3))
+
 # ---- 2. invariance across schools ------------------------------------------------------
 inv <- list()
 levels <- list(configural = "none", metric = c("loadings"),
@@ -96,6 +103,12 @@ ord_model1 <- "g =~ y1 + y2 + y3 + y4 + y5 + y6 + y7 + y8 + y9 + y10"
 fo1 <- cfa(ord_model1, data = ord[, items], ordered = items, estimator = "WLSMV")
 ref$ordinal_1f <- list(model = ord_model1, fit = fit_list(fo1, ord_keys),
                        loadings = std_loadings(fo1))
+# ordinal model with a residual covariance
+ord_model_rc <- paste0(ord_model, "\ny1 ~~ y4")
+fo_rc <- cfa(ord_model_rc, data = ord[, items], ordered = items, estimator = "WLSMV")
+ref$ordinal_rescov <- list(model = ord_model_rc, fit = fit_list(fo_rc, ord_keys),
+                           loadings = std_loadings(fo_rc))
+
 # ordinal invariance across the two simulated halves (random split: invariance holds)
 ord_inv <- list()
 for (lv in c("configural", "metric", "scalar")) {
