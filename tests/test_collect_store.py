@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 import pandas as pd
@@ -115,3 +116,22 @@ def test_empty_store_and_bad_paths_are_clear_errors(tmp_path):
     (tmp_path / "junk.sqlite").write_bytes(b"this is not a database" * 100)
     with pytest.raises(StoreError, match="cannot open store"):
         Store(tmp_path / "junk.sqlite")
+
+
+def test_option_probabilities_are_exported_by_raw_code(tmp_path):
+    from llmvalues.collect.backends.base import Distribution
+
+    plan = ivs_plan("m", descriptor_set=descriptors()[:1], items=["e025"], permute=True, seed=5)
+    cell = plan.cells[0]
+    order = cell.attrs["option_order"]
+    record = _attempt(cell, 1, code=float(order[0]), raw="A")
+    record.distribution = Distribution({"A": 0.5, "B": 0.2, "C": 0.1}, 0.2, "test").to_json()
+    record.outside_mass = 0.2
+    with Store(tmp_path / "s.sqlite") as store:
+        store.record(record)
+        table = store.to_responses(plan.keys)
+        exported = pd.read_csv(store.export(tmp_path / "r.csv"))
+    probs = table["probs"].iloc[0]
+    assert probs == {order[0]: 0.5, order[1]: 0.2, order[2]: 0.1}
+    assert table["outside_mass"].iloc[0] == 0.2
+    assert json.loads(exported["probs"].iloc[0]) == {str(k): v for k, v in probs.items()}

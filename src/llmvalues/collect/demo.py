@@ -22,6 +22,8 @@ from llmvalues.instruments.variants import descriptors
 
 DEMO_COUNTRIES = (None, "United States", "Nigeria", "Japan", "Sweden")
 DEMO_SAMPLING = {"temperature": 0.7, "max_tokens": 48}
+# a light sampler so the whole demo stays within minutes on two cores
+DEMO_HIERARCHICAL = {"draws": 400, "tune": 400, "chains": 2, "random_seed": 0}
 
 
 @dataclass
@@ -75,7 +77,8 @@ def run_demo(
         store.export(out / "responses.csv", plan.keys)
     print(summary)
     chosen = method or ("hierarchical" if hierarchical_available() else "classic")
-    fit = fit_map(responses, preset="wvs_official", method=chosen)
+    options = DEMO_HIERARCHICAL if chosen == "hierarchical" else {}
+    fit = fit_map(responses, preset="wvs_official", method=chosen, **options)
     table = fit.summary()
     table.to_csv(out / "map_table.csv")
     figure: list[Path] = []

@@ -138,6 +138,14 @@ class Attempt:
         return tuple(values[c] for c in ATTEMPT_COLUMNS)
 
 
+def _raw_code_probs(distribution: str | None, option_map: dict | None) -> dict[int, float] | None:
+    """Option probabilities keyed by raw code (shown labels mapped back through the order)."""
+    if distribution is None or not isinstance(distribution, str) or not option_map:
+        return None
+    shown = json.loads(distribution)["probs"]
+    return {int(option_map[label]): float(p) for label, p in shown.items() if label in option_map}
+
+
 class StoreError(RuntimeError):
     """The store cannot be opened or exported as asked."""
 
@@ -245,9 +253,18 @@ class Store:
     # ------------------------------------------------------------------ export
 
     def to_table(self, keys: Iterable[str] | None = None) -> pd.DataFrame:
-        """Final answers as a tidy table with attribute columns (any instrument, free text too)."""
+        """Final answers as a tidy table with attribute columns (any instrument, free text too).
+
+        ``probs`` holds the option probabilities keyed by raw code (None where the backend
+        gave none); ``outside_mass`` is the probability on anything that is not an option.
+        """
         finals = self.finals(keys)
-        attrs = pd.DataFrame([json.loads(a) for a in finals["attrs"]], index=finals.index).drop(
+        raw_attrs = [json.loads(a) for a in finals["attrs"]]
+        probs = [
+            _raw_code_probs(dist, attrs.get("option_map"))
+            for dist, attrs in zip(finals["distribution"], raw_attrs, strict=True)
+        ]
+        attrs = pd.DataFrame(raw_attrs, index=finals.index).drop(
             columns=["option_map", "persona_text"], errors="ignore"
         )
         attrs = attrs.map(lambda v: json.dumps(v) if isinstance(v, list | dict) else v)
@@ -264,6 +281,7 @@ class Store:
                 "model": finals["model"],
                 "backend": finals["backend"],
                 "attempts": finals["attempt"].astype(int),
+                "probs": pd.Series(probs, index=finals.index, dtype=object),
                 "outside_mass": finals["outside_mass"],
                 "distribution": finals["distribution"],
                 "collected_at": finals["collected_at"],
@@ -286,6 +304,7 @@ class Store:
         """Write the final answers to CSV or Parquet (by the file's suffix)."""
         path = Path(path)
         table = self.to_table(keys)
+        table["probs"] = table["probs"].map(lambda p: None if p is None else json.dumps(p))
         if path.suffix == ".csv":
             table.to_csv(path, index=False)
         elif path.suffix in (".parquet", ".pq"):
