@@ -85,9 +85,13 @@ def _probs_to_vector(probs: object, codes: tuple[int, ...], where: str) -> np.nd
 
 
 def aggregate_responses(
-    responses: pd.DataFrame, answers: str = "sampled", validate: bool = True
+    responses: pd.DataFrame, answers: str = "sampled", validate: bool = True, aggregate: bool = True
 ) -> CellCounts:
-    """Validate a Responses table and aggregate it into ordinal counts per cell and category."""
+    """Validate a Responses table and aggregate it into ordinal counts per cell and category.
+
+    ``aggregate=False`` keeps one likelihood row per answer (the per-response baseline of
+    benchmarks/bench_hierarchical.py); the model and its posterior are the same.
+    """
     if answers not in ANSWER_SOURCES:
         raise ValueError(f"answers must be one of {ANSWER_SOURCES}, got {answers!r}")
     instrument = load_instrument()
@@ -155,8 +159,11 @@ def aggregate_responses(
         raise ResponsesError("responses hold no usable answers")
     counts = pd.concat(parts, ignore_index=True)
     counts["category"] = counts["category"].astype(int)
-    counts = counts.groupby(["identity", "variant", "item", "category"], as_index=False)["n"].sum()
-    cells = counts[["identity", "variant", "item"]].drop_duplicates().reset_index(drop=True)
+    if aggregate:
+        keys = ["identity", "variant", "item", "category"]
+        counts = counts.groupby(keys, as_index=False)["n"].sum()
+    cells = counts[["identity", "variant", "item"]].drop_duplicates()
+    cells = cells.sort_values(["identity", "variant", "item"], ignore_index=True)
     cell_of = pd.MultiIndex.from_frame(cells).get_indexer(
         pd.MultiIndex.from_frame(counts[["identity", "variant", "item"]])
     )

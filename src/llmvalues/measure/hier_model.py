@@ -136,17 +136,25 @@ def _lcdf(z, link: str):
     return -pt.softplus(-z) if link == "logit" else normal_lcdf(0.0, 1.0, z)
 
 
-def _boundaries(gaps, n_categories: np.ndarray):
-    """(J, Kmax + 1) matrix: -BIG, the item's centred cut-points, then +BIG padding."""
+def boundary_map(n_categories: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(A, b) with A @ gaps + b = every item's boundaries, flattened row by row.
+
+    Row j holds -BIG, the item's centred cut-points (a linear function of its gaps), then
+    +BIG padding up to the longest scale: one small matrix product instead of a cumsum,
+    a join and a mean per item in the graph (and in its gradient).
+    """
     kmax = int(n_categories.max())
-    rows = []
-    for k, sl in zip(n_categories, gap_layout(n_categories), strict=True):
+    n_gaps = int(sum(max(int(k) - 2, 0) for k in n_categories))
+    a = np.zeros((len(n_categories), kmax + 1, n_gaps))
+    b = np.full((len(n_categories), kmax + 1), _BIG)
+    b[:, 0] = -_BIG
+    for j, (k, sl) in enumerate(zip(n_categories, gap_layout(n_categories), strict=True)):
         k = int(k)
-        cuts = pt.concatenate([pt.zeros(1), pt.cumsum(gaps[sl])]) if k > 2 else pt.zeros(1)
-        cuts = cuts - cuts.mean()
-        pad = pt.constant(np.full(kmax - k + 1, _BIG))
-        rows.append(pt.concatenate([pt.constant([-_BIG]), cuts, pad]))
-    return pt.stack(rows)
+        cum = np.tril(np.ones((k - 1, k - 2)), -1)  # cut m = sum of the first m gaps
+        centred = cum - cum.mean(axis=0, keepdims=True)
+        a[j, 1:k, sl] = centred
+        b[j, 1:k] = 0.0
+    return a.reshape(-1, n_gaps), b.ravel()
 
 
 def model_structure(data: CellCounts, interaction: bool | str = "auto") -> dict[str, bool]:
@@ -201,10 +209,18 @@ def build_model(
             iz = pm.Normal("interaction_z", 0.0, 1.0, dims="cell")
             cell_eta = cell_eta + iz * iscale[data.cell_item]
         eta = cell_eta[data.row_cell]
-        bounds = _boundaries(gaps, k).ravel()
-        upper = bounds[low_idx + 1] - eta
-        lower = bounds[low_idx] - eta
-        logp = pm.math.logdiffexp(_lcdf(upper, link), _lcdf(lower, link))
+        a_map, b_map = boundary_map(k)
+        flat = pt.dot(pt.constant(a_map), gaps) + b_map
+        upper = flat[low_idx + 1] - eta
+        lower = flat[low_idx] - eta
+        if link == "logit":
+            # log(σ(u) − σ(l)) = −softplus(−u) − softplus(l) + log(1 − exp(l − u)); l − u does
+            # not depend on eta, so the last term is computed once per item × category.
+            pairs, pair_of_row = np.unique(low_idx, return_inverse=True)
+            width = pt.log1mexp(flat[pairs] - flat[pairs + 1])
+            logp = -pt.softplus(-upper) - pt.softplus(lower) + width[pair_of_row]
+        else:
+            logp = pm.math.logdiffexp(_lcdf(upper, link), _lcdf(lower, link))
         pm.Potential("loglik", pt.sum(counts * logp))
     model.link = link  # type: ignore[attr-defined]
     model.structure = structure  # type: ignore[attr-defined]
