@@ -20,7 +20,7 @@ from llmvalues.collect import (
 )
 from llmvalues.instruments.variants import descriptors
 
-FAST = RetryPolicy(max_retries=3, base_delay=0.01, max_delay=0.05)
+FAST = RetryPolicy(max_retries=4, base_delay=0.01, max_delay=0.05)
 SECRET = "sk-test-SECRET-do-not-store-0123456789"
 
 
@@ -45,16 +45,16 @@ def _plan(n_items: int = 3):
 
 
 @pytest.mark.parametrize(
-    "fault", ["500", "503", "drop", "garbage", "nochoices", "slow:1.5"], ids=lambda f: f
+    "fault", ["500", "503", "drop", "garbage", "nochoices", "slow:4"], ids=lambda f: f
 )
 def test_transient_faults_are_retried_and_answered(tmp_path, monkeypatch, fault):
     with FaultServer([fault, fault], answer="7") as server:
-        backend = _backend(server, monkeypatch, timeout=0.5)
+        backend = _backend(server, monkeypatch, timeout=2.0)
         with Store(tmp_path / "s.sqlite") as store:
             summary = collect(_plan(1), backend, store, retry=FAST, progress=False)
             finals = store.finals()
     assert summary.counts.loc["total", "ok"] == 1
-    assert finals["tries"].iloc[0] == 3  # two faults, then the answer
+    assert finals["tries"].iloc[0] >= 3  # two faults, then the answer
     assert finals["code"].iloc[0] == 7
     assert [entry["action"] for entry in server.log][:2] == [fault, fault]
 
@@ -70,14 +70,14 @@ def test_429_waits_for_retry_after(tmp_path, monkeypatch):
 
 
 def test_cells_that_keep_failing_get_a_final_error_record(tmp_path, monkeypatch):
-    with FaultServer(["500"] * 4, answer="5") as server:
+    with FaultServer(["500"] * 5, answer="5") as server:
         backend = _backend(server, monkeypatch)
         with Store(tmp_path / "s.sqlite") as store:
             summary = collect(_plan(1), backend, store, retry=FAST, progress=False)
             finals = store.finals()
             assert summary.counts.loc["total", "error"] == 1
             assert finals["status"].iloc[0] == "error"
-            assert "gave up after 4 tries" in finals["reason"].iloc[0]
+            assert "gave up after 5 tries" in finals["reason"].iloc[0]
             assert "HTTP 500" in finals["reason"].iloc[0]
             # the rerun asks the failed cell again and keeps the failed attempt
             collect(_plan(1), backend, store, retry=FAST, progress=False)
@@ -174,7 +174,7 @@ def test_conversation_mode_carries_history_and_resumes(tmp_path, monkeypatch):
     plan = ivs_plan(
         "fault-model", items=["f063", "f120", "f118"], descriptor_set=ONE, mode="conversation"
     )
-    with FaultServer(["ok", "500", "500", "500", "500"], answer="4") as server:
+    with FaultServer(["ok", *["500"] * 5], answer="4") as server:
         backend = _backend(server, monkeypatch)
         with Store(tmp_path / "s.sqlite") as store:
             collect(plan, backend, store, retry=FAST, progress=False)
