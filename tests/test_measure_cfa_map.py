@@ -129,3 +129,12 @@ def test_humans_from_an_ivs_file_through_the_map_core_reader(responses, tmp_path
     assert res.humans.n_obs["all"] > 1500  # complete human respondents, read by read_ivs
     assert res.comparison == "humans vs LLMs"
     assert "Humans (unweighted)" in res.summary()
+
+
+def test_nearly_identical_answer_sets_give_a_clear_ordinal_error():
+    # temperature-0-like data: answers barely vary within an identity
+    wide = simulate_sets(n_id=10, n_var=10, n_rep=1, spread=0.98, seed=7)
+    tidy = from_wide(wide, identity="identity", variant="variant", replicate="replicate")
+    with pytest.raises(DataError, match=r"LLM response sets.*degenerate.*estimator='ML'"):
+        cfa_map(tidy)
+    assert cfa_map(tidy, estimator="ML").llm.converged

@@ -160,3 +160,13 @@ def test_ordinal_residual_covariance_matches_lavaan():
     for k in ["cfi.scaled", "rmsea.scaled", "srmr"]:
         assert res.fit_indices[k.replace(".", "_")] == pytest.approx(block["fit"][k], abs=0.005)
     np.testing.assert_allclose(res.loadings["value"], ref_loadings(block)["value"], atol=0.02)
+
+
+def test_perfectly_ordered_items_are_a_clear_error_for_the_ordinal_estimator():
+    rng = np.random.default_rng(0)
+    x = rng.integers(1, 5, 300)
+    data = pd.DataFrame({"a": x, "b": x, "c": rng.integers(1, 4, 300)})
+    res = polychoric(data)  # the correlations themselves are fine, and flagged
+    assert res.boundary == [("b", "a")]
+    with pytest.raises(DataError, match=r"'b' and 'a' is at the boundary"):
+        polychoric(data, acov=True)

@@ -131,6 +131,7 @@ class PolychoricResult:
     min_eigenvalue: float = float("nan")
     gamma: np.ndarray | None = field(default=None, repr=False)
     n_dropped: int = 0
+    boundary: list[tuple[str, str]] = field(default_factory=list)
 
     def to_frame(self) -> pd.DataFrame:
         """The correlation matrix as a DataFrame."""
@@ -205,17 +206,28 @@ def polychoric(
             rho = fit_pair(table, taus[names[i]], taus[names[j]])
             r[i, j] = r[j, i] = rho
             pair_info[(i, j)] = table
+    boundary = [(names[i], names[j]) for (i, j) in pair_info if abs(r[i, j]) > _RHO_BOUND - 1e-4]
     raw_min = float(np.linalg.eigvalsh(r).min())
     smoothed = False
     if smooth:
         r, smoothed = smooth_correlation(r)
     gamma = None
+    if acov and boundary:
+        a, b = boundary[0]
+        raise DataError(
+            f"the polychoric correlation of {a!r} and {b!r} is at the boundary (|r| = 1): "
+            f"their answers are (almost) perfectly ordered ({len(boundary)} such pair(s)), so "
+            "its sampling variance is undefined and the ordinal estimator cannot weight it; "
+            "use estimator='ML', or more varied respondents"
+        )
     if acov:
         gamma = _asymptotic_covariance(
             codes_arr, names, taus, r if not smoothed else None, pair_info
         )
     corr = pd.DataFrame(r, index=names, columns=names)
-    return PolychoricResult(corr, taus, cats, len(frame), smoothed, raw_min, gamma, dropped)
+    return PolychoricResult(
+        corr, taus, cats, len(frame), smoothed, raw_min, gamma, dropped, boundary
+    )
 
 
 def _asymptotic_covariance(codes, names, taus, r, pair_info) -> np.ndarray:
@@ -242,12 +254,25 @@ def _asymptotic_covariance(codes, names, taus, r, pair_info) -> np.ndarray:
             table = pair_info[(i, j)]
             props = table / table.sum()
             rho = r[i, j]
-            score = _cell_dprob(ti, tj, rho) / cell_probabilities(ti, tj, rho)
-            # lavaan's blocks (outer products of scores): A22 = E[s_rho^2], A21 = E[s_rho s_tau]
-            a22 = np.sum(props * score**2)
-            a21_i = np.array([np.sum(props * score * s) for s in _tau_scores(ti, tj, rho, True)])
-            a21_j = np.array([np.sum(props * score * s) for s in _tau_scores(ti, tj, rho, False)])
-            cell_if = (score - (tau_if[i] @ a21_i)[:, None] - (tau_if[j] @ a21_j)[None, :]) / a22
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                score = _cell_dprob(ti, tj, rho) / cell_probabilities(ti, tj, rho)
+                # lavaan's blocks (outer products of scores): A22 = E[s_rho^2], A21 = E[s_rho s_tau]
+                a22 = np.sum(props * score**2)
+                a21_i = np.array(
+                    [np.sum(props * score * s) for s in _tau_scores(ti, tj, rho, True)]
+                )
+                a21_j = np.array(
+                    [np.sum(props * score * s) for s in _tau_scores(ti, tj, rho, False)]
+                )
+                cell_if = (
+                    score - (tau_if[i] @ a21_i)[:, None] - (tau_if[j] @ a21_j)[None, :]
+                ) / a22
+            if not (np.isfinite(a22) and a22 > 0 and np.all(np.isfinite(cell_if[table > 0]))):
+                raise DataError(
+                    f"the sampling variance of the polychoric correlation of {names[i]!r} and "
+                    f"{names[j]!r} (r = {rho:.3f}) cannot be computed: their table is (nearly) "
+                    "degenerate; use estimator='ML', or more varied respondents"
+                )
             rho_cols.append(cell_if[codes[:, i], codes[:, j]])
     infl = (
         np.column_stack([*blocks, np.column_stack(rho_cols)])
@@ -255,7 +280,13 @@ def _asymptotic_covariance(codes, names, taus, r, pair_info) -> np.ndarray:
         else np.column_stack(blocks)
     )
     infl = infl - infl.mean(axis=0)
-    return infl.T @ infl / n
+    gamma = infl.T @ infl / n
+    if not np.all(np.isfinite(gamma)) or np.any(np.diag(gamma) <= 0):
+        raise DataError(
+            "the asymptotic covariance of the polychoric correlations is not finite: some "
+            "item pairs have (nearly) degenerate tables; use estimator='ML' or more respondents"
+        )
+    return gamma
 
 
 def _tau_scores(ti, tj, rho, first, h=1e-6) -> list[np.ndarray]:

@@ -60,7 +60,7 @@ def check_variation(frame: pd.DataFrame, items: Sequence[str], where: str = "") 
     for c in items:
         values = frame[c].dropna()
         if values.nunique() < 2:
-            shown = "no values" if values.empty else f"only the value {values.iloc[0]!r}"
+            shown = "no values" if values.empty else f"only the value {values.iloc[0]:g}"
             raise DataError(
                 f"item {c!r} is constant{where}: it has {shown}, so it carries no information "
                 "about a factor; drop it from the model"
