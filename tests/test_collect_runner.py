@@ -223,3 +223,42 @@ def test_text_plan_rejects_empty_prompts():
 
     with pytest.raises(PlanError, match="prompt 1 is empty"):
         text_plan("m", ["fine", "  "])
+
+
+def test_a_broken_parser_or_backend_never_loses_the_reply(tmp_path, monkeypatch):
+    from llmvalues.collect import Plan, Request, make_cell
+
+    def broken(text):
+        raise ZeroDivisionError("parser bug")
+
+    with FaultServer(answer="kept") as server:
+        backend = _backend(server, monkeypatch)
+        request = Request(messages=({"role": "user", "content": "hi"},))
+        plan = Plan("fault-model", [make_cell("fault-model", "m", "q1", request, parser=broken)])
+        with Store(tmp_path / "s.sqlite") as store:
+            collect(plan, backend, store, progress=False)
+            finals = store.finals()
+    assert finals["raw"].iloc[0] == "kept"
+    assert finals["status"].iloc[0] == "error"
+    assert "parser raised ZeroDivisionError" in finals["reason"].iloc[0]
+
+
+def test_a_backend_that_raises_something_unexpected_is_recorded(tmp_path):
+    class Faulty:
+        name, model, max_concurrency, rate_limit = "faulty", "faulty-1", 1, None
+
+        async def generate(self, request):
+            raise RuntimeError("segfault-ish")
+
+        def describe(self):
+            return {"backend": self.name}
+
+        async def aclose(self):
+            return None
+
+    plan = text_plan("faulty-1", ["a", "b"])
+    with Store(tmp_path / "s.sqlite") as store:
+        summary = collect(plan, Faulty(), store, progress=False)
+        finals = store.finals()
+    assert summary.counts.loc["total", "error"] == 2
+    assert finals["reason"].str.contains("backend raised RuntimeError: segfault-ish").all()

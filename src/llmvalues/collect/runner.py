@@ -105,6 +105,9 @@ class _Run:
                 if tries > self.retry.max_retries:
                     return None, f"gave up after {tries} tries: {exc}", latency, tries
                 await asyncio.sleep(self.retry.delay(tries, exc.retry_after, self.rng))
+            except Exception as exc:  # a backend bug must not lose the run: record it
+                latency = time.perf_counter() - started
+                return None, f"backend raised {type(exc).__name__}: {exc}", latency, tries
 
     def store_attempt(self, cell, number, final, request, reply, parsed, reason, latency, tries):
         dist = reply.distribution if reply else None
@@ -159,7 +162,10 @@ class _Run:
                 )
                 self.note_failure(reason)
                 return None, request
-            parsed = cell.parse(reply.text)
+            try:
+                parsed = cell.parse(reply.text)
+            except Exception as exc:  # keep the reply even when its parser breaks
+                parsed = Parsed(None, ERROR, f"parser raised {type(exc).__name__}: {exc}")
             again = self.reask is not None and parsed.status in self.reask.on and round_ < limit
             self.store_attempt(cell, number, not again, request, reply, parsed, "", latency, tries)
             self.failures_in_a_row = 0
