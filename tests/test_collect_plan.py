@@ -239,3 +239,21 @@ def test_probabilities_are_never_renormalised(weights, after):
     assert all(0 <= p <= 1 for p in dist.probs.values())
     assert math.isclose(sum(dist.probs.values()) + dist.outside, 1.0, abs_tol=1e-9)
     assert dist.probs["1"] + dist.probs["10"] <= first["1"] + first[""] + 1e-9
+
+
+def test_swapped_labels_keep_the_raw_codes():
+    plan = ivs_plan("m", labels="swapped", permute=True, items=["g006", "e025", "f063"])
+    g006 = next(c for c in plan if c.item == "g006")
+    question = g006.request.messages[-1]["content"]
+    assert "  A. " in question and "the letter of your answer" in question
+    order = g006.attrs["option_order"]
+    assert g006.attrs["labels"] == "letters"
+    assert g006.parse("B").code == order[1]
+    assert g006.request.options == ("A", "B", "C", "D")
+    e025 = next(c for c in plan if c.item == "e025")
+    assert "  1. " in e025.request.messages[-1]["content"]
+    assert e025.parse("3").code == e025.attrs["option_order"][2]
+    f063 = next(c for c in plan if c.item == "f063")
+    assert f063.attrs["labels"] == "numbers"  # a 1–10 scale has no listed labels to swap
+    with pytest.raises(PlanError, match="labels must be one of"):
+        ivs_plan("m", labels="roman")

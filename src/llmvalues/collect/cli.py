@@ -60,6 +60,7 @@ def _cmd_collect(args: argparse.Namespace) -> int:
                 countries=_countries(args.countries),
                 paraphrased=args.paraphrases,
                 permute=args.permute,
+                labels="swapped" if args.swap_labels else "default",
                 replicates=args.replicates,
                 sampling=sampling,
                 mode=args.mode,
@@ -124,6 +125,7 @@ def register(subparsers) -> None:
     col.add_argument("--countries", default="", help="'A,B,…' or 'preset:wvs_official'")
     col.add_argument("--paraphrases", action="store_true", help="also ask two paraphrases")
     col.add_argument("--permute", action="store_true", help="shuffle listed options (seeded)")
+    col.add_argument("--swap-labels", action="store_true", help="letters ↔ numbers on options")
     col.add_argument("--replicates", type=int, default=1)
     col.add_argument("--temperature", type=float, default=0.0)
     col.add_argument("--max-tokens", type=int, default=256)

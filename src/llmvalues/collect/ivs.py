@@ -5,12 +5,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import replace
+from dataclasses import replace as dc_replace
 from functools import partial
 from typing import Any
 
 from llmvalues.collect.backends.base import DEFAULT_SAMPLING, Request
 from llmvalues.collect.plan import Cell, Plan, PlanError, make_cell
-from llmvalues.instruments import Instrument, load_instrument, parse_answer
+from llmvalues.instruments import Instrument, Item, load_instrument, parse_answer
 from llmvalues.instruments.variants import (
     Descriptor,
     cultural,
@@ -23,6 +24,28 @@ from llmvalues.instruments.variants import (
 MODES = ("single", "conversation")
 FORMATS = ("chat", "completion")
 PERSONA_PLACES = ("system", "user")
+LABEL_SCHEMES = ("default", "swapped")
+
+
+def swap_labels(item: Item, wording: str) -> tuple[Item, str]:
+    """The item with letters for numbers (or numbers for letters) on its listed options.
+
+    Only items that list labelled options change; the reply is then parsed as a letter
+    (or a number) through the shown-label map, so the raw codes stay the same.
+    """
+    if not permutable(item, wording) or item.kind not in ("scale", "options"):
+        return item, wording
+    if len(item.labels) != item.n_categories:
+        return item, wording
+    letters = not item.letters
+    prompt = wording.replace("the number of your answer", "the letter of your answer")
+    if not letters:
+        prompt = wording.replace("the letter of your answer", "the number of your answer")
+        prompt = prompt.replace("the letter only", "the number only")
+    else:
+        prompt = prompt.replace("the number only", "the letter only")
+    swapped = dc_replace(item, letters=letters, kind="options" if letters else "scale")
+    return swapped, prompt
 
 
 def _seed_for(*parts: object) -> int:
@@ -71,6 +94,7 @@ def ivs_plan(
     countries: Sequence[str] | None = None,
     paraphrased: bool = False,
     permute: bool = False,
+    labels: str = "default",
     replicates: int = 1,
     sampling: dict[str, Any] | None = None,
     mode: str = "single",
@@ -86,7 +110,9 @@ def ivs_plan(
 
     ``mode="single"`` asks each question in a fresh chat (Tao et al.); ``"conversation"``
     asks all items of a response set in one chat (the Hall reproduction). ``permute``
-    shuffles listed options per cell (seeded; the order is recorded). ``countries`` turns
+    shuffles listed options per cell (seeded; the order is recorded); ``labels="swapped"``
+    shows letters where the item lists numbers and numbers where it lists letters.
+    ``countries`` turns
     on cultural prompting: one identity per country. ``replicates`` > 1 needs a
     temperature above 0 (each replicate gets its own recorded sampling seed).
     ``constrained`` restricts replies to well-formed answers with a grammar (forced
@@ -102,6 +128,8 @@ def ivs_plan(
         raise PlanError("a conversation through all items needs the chat format")
     if replicates < 1:
         raise PlanError(f"replicates must be at least 1, got {replicates}")
+    if labels not in LABEL_SCHEMES:
+        raise PlanError(f"labels must be one of {LABEL_SCHEMES}, got {labels!r}")
     settings = {**DEFAULT_SAMPLING, **(sampling or {})}
     if replicates > 1 and float(settings.get("temperature", 0)) <= 0:
         raise PlanError("replicates > 1 at temperature 0 would repeat the same answer; raise it")
@@ -130,6 +158,8 @@ def ivs_plan(
                     for position, code in enumerate(chosen):
                         item = inst[code]
                         text = item.prompt if w == 0 else paraphrases(item.code)[w - 1]
+                        if labels == "swapped":
+                            item, text = swap_labels(item, text)
                         order = None
                         if permute and permutable(item, text):
                             order = option_order(item, seed, who, variant, r)
@@ -155,6 +185,7 @@ def ivs_plan(
                             "country": country or "",
                             "wording": inst.wording if w == 0 else f"paraphrase{w}",
                             "option_order": list(order) if order else [],
+                            "labels": "letters" if item.letters else "numbers",
                             "option_map": omap,
                             "mode": mode,
                             "format": fmt,
