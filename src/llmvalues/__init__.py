@@ -3,6 +3,7 @@
 from llmvalues.fit import fit_map
 from llmvalues.instruments import load_instrument, parse_answer
 from llmvalues.iw import MapFit, Preset, compare_presets, from_ivs, load_preset, read_ivs
+from llmvalues.measure import cfa_map
 from llmvalues.responses import ResponsesError, from_wide, to_wide, validate_responses
 
 __version__ = "0.1.0"
@@ -12,6 +13,7 @@ __all__ = [
     "Preset",
     "ResponsesError",
     "__version__",
+    "cfa_map",
     "compare_presets",
     "fit_map",
     "from_ivs",
