@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from llmvalues.univar.loss import MultiViewInfoNCE, cached_backward
+from llmvalues.univar.loss import MultiViewInfoNCE, bucketed_backward, cached_backward
 from llmvalues.univar.train import TrainConfig, UniVaRTrainer, lr_lambda
 from test_univar_common import fresh_encoder
 
@@ -48,7 +48,7 @@ def test_infonce_is_low_when_pairs_match_and_rejects_odd_batches():
         MultiViewInfoNCE(0.0)
 
 
-def test_gradient_cache_equals_the_plain_loss_with_dropout_on():
+def test_gradient_cache_and_buckets_equal_the_plain_loss_with_dropout_on():
     model = fresh_encoder()
     model.train()  # dropout active: the re-forward must replay the same masks
     texts = [
@@ -79,6 +79,15 @@ def test_gradient_cache_equals_the_plain_loss_with_dropout_on():
     assert len(cached_grads) == len(plain_grads) > 50
     for a, b in zip(plain_grads, cached_grads, strict=True):
         torch.testing.assert_close(b, a, rtol=1e-4, atol=1e-6)
+
+    model.zero_grad(set_to_none=True)
+    torch.manual_seed(11)
+    bucketed = bucketed_backward(embed, chunks, order, labels, loss_fn)
+    assert float(bucketed) == pytest.approx(float(plain.detach()), rel=1e-5)
+    for a, p in zip(
+        plain_grads, [p for p in model.parameters() if p.grad is not None], strict=True
+    ):
+        torch.testing.assert_close(p.grad, a, rtol=1e-4, atol=1e-6)
 
 
 def test_chunks_are_sorted_by_length_and_cover_every_view():

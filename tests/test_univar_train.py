@@ -23,8 +23,12 @@ ANSWERS = {
 
 def small_qa() -> pd.DataFrame:
     rows = [
-        {"identity": f"m|{i}", "qid": f"q{j}", "question": f"Question {j} about values?",
-         "answer": f"{text} (point {j})"}
+        {
+            "identity": f"m|{i}",
+            "qid": f"q{j}",
+            "question": f"Question {j} about values?",
+            "answer": f"{text} (point {j})",
+        }
         for i, text in ANSWERS.items()
         for j in range(6)
     ]
@@ -32,8 +36,15 @@ def small_qa() -> pd.DataFrame:
 
 
 def config(steps: int) -> TrainConfig:
-    return TrainConfig(lam=1, batch_pairs=3, max_steps=steps, warmup_steps=1, max_length=32,
-                       save_every=2, chunk_size=4)
+    return TrainConfig(
+        lam=1,
+        batch_pairs=3,
+        max_steps=steps,
+        warmup_steps=1,
+        max_length=32,
+        save_every=2,
+        chunk_size=4,
+    )
 
 
 def test_training_resumes_from_a_checkpoint_exactly(tmp_path):
@@ -57,7 +68,7 @@ def test_resume_refuses_a_checkpoint_made_with_other_settings(tmp_path):
     sampler = ViewSampler(small_qa(), lam=1, seed=0)
     UniVaRTrainer(fresh_encoder(), config(2)).train(sampler, tmp_path)
     other = TrainConfig(lam=1, batch_pairs=3, max_steps=3, warmup_steps=1, max_length=32, lr=1e-3)
-    with pytest.raises(ValueError, match="other settings.*lr"):
+    with pytest.raises(ValueError, match=r"other settings.*lr"):
         UniVaRTrainer(fresh_encoder(), other).train(sampler, tmp_path)
     with pytest.raises(ValueError, match="λ=1 but the config says lam=2"):
         UniVaRTrainer(fresh_encoder(), TrainConfig(lam=2)).train(sampler)
@@ -70,7 +81,7 @@ def test_encoder_paths_fail_clearly(tmp_path, monkeypatch):
     with pytest.raises(EncoderError, match="not a sentence-transformers"):
         load_encoder(tmp_path / "empty")
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    with pytest.raises(EncoderError, match="CAiRE/UniVaR-lambda-5.*HF_HUB_OFFLINE"):
+    with pytest.raises(EncoderError, match=r"CAiRE/UniVaR-lambda-5.*HF_HUB_OFFLINE"):
         load_published(5)
     with pytest.raises(ValueError, match="λ in"):
         load_published(3)
@@ -85,7 +96,9 @@ def test_published_checkpoint_without_network_fails_clearly(monkeypatch):
 
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     monkeypatch.setattr(encoder, "SentenceTransformer", unreachable)
-    with pytest.raises(EncoderError, match=r"cannot load CAiRE/UniVaR-lambda-1.*load_encoder\(path\)"):
+    with pytest.raises(
+        EncoderError, match=r"cannot load CAiRE/UniVaR-lambda-1.*load_encoder\(path\)"
+    ):
         load_published(1)
 
 

@@ -118,3 +118,27 @@ def _with_local(gathered: torch.Tensor, local: torch.Tensor) -> torch.Tensor:
     n = local.shape[0]
     rank = int(torch.distributed.get_rank()) if torch.distributed.is_initialized() else 0
     return torch.cat([gathered[: rank * n], local, gathered[(rank + 1) * n :]])
+
+
+def bucketed_backward(
+    embed: Callable[[Features], torch.Tensor],
+    chunks: Sequence[Features],
+    order: torch.Tensor,
+    labels: torch.Tensor,
+    loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    gather: Callable[[torch.Tensor], torch.Tensor] | None = None,
+    autocast: Callable[[], AbstractContextManager] = nullcontext,
+) -> torch.Tensor:
+    """Loss of the whole batch in one graph, embedded in length-sorted chunks (no recompute).
+
+    Cheaper than :func:`cached_backward` when the whole batch's activations fit in memory
+    (the CPU default): each chunk is padded only to its own longest view.
+    """
+    with autocast():
+        flat = torch.cat([embed(chunk).float() for chunk in chunks])
+    local = torch.empty_like(flat)
+    local[order] = flat
+    batch = local if gather is None else _with_local(gather(local.detach()), local)
+    loss = loss_fn(batch, labels)
+    loss.backward()
+    return loss.detach()

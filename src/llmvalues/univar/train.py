@@ -3,7 +3,7 @@
 Defaults are the paper's (Cahyawijaya et al., NAACL 2025, §4): temperature 0.02, lr 2e-4,
 700 warm-up steps then an inverse-square-root decay, batch 64 pairs, 3 epochs. On CUDA the
 step runs in bf16 autocast with gradient caching, so the batch is not limited by memory; on
-CPU it runs in fp32. Views are sorted by length into micro-batches so that short views are not
+CPU it runs in fp32 in one graph (``grad_cache`` overrides either choice). Views are sorted by length into micro-batches so that short views are not
 padded to the longest. Several GPUs work through Hugging Face Accelerate
 (``accelerate launch``), with in-batch negatives gathered across processes.
 """
@@ -21,7 +21,7 @@ import numpy as np
 import torch
 from sentence_transformers import SentenceTransformer
 
-from llmvalues.univar.loss import Features, MultiViewInfoNCE, cached_backward
+from llmvalues.univar.loss import Features, MultiViewInfoNCE, bucketed_backward, cached_backward
 from llmvalues.univar.views import ViewSampler
 
 STATE_FILE = "trainer_state.pt"
@@ -41,6 +41,7 @@ class TrainConfig:
     max_steps: int | None = None
     max_length: int | None = None
     chunk_size: int | None = None
+    grad_cache: bool | None = None
     precision: str = "auto"
     seed: int = 0
     save_every: int = 0
@@ -86,6 +87,7 @@ class TrainResult:
     precision: str
     resumed_from: int = 0
     history: list[dict] = field(default_factory=list)
+    step_seconds: list[float] = field(default_factory=list)
 
 
 def default_max_length(model: SentenceTransformer, lam: int) -> int:
@@ -160,30 +162,40 @@ class UniVaRTrainer:
             return model(dict(features))["sentence_embedding"]
 
         gather = accel.gather if world > 1 else None
+        use_cache = cfg.grad_cache if cfg.grad_cache is not None else device.type == "cuda"
         losses, history = [], []
         views = 0
         began = time.perf_counter()
+        step_seconds = []
         for step in range(start, total):
+            tick = time.perf_counter()
             batch = sampler.batch(step * world + rank, cfg.batch_pairs)
             torch.manual_seed(cfg.seed * 1_000_003 + step * world + rank)
             chunks, order = self.chunks(batch.texts, max_length, device)
             labels = torch.as_tensor(batch.labels, device=device)
             if world > 1:
                 labels = accel.gather(labels)
-            loss = cached_backward(
-                embed,
-                chunks,
-                order,
-                labels,
-                lambda e, y: self.loss(e, y) * world,
-                gather=gather,
-                no_sync=lambda: accel.no_sync(model),
-                autocast=accel.autocast,
-            )
+            loss_fn = self._scaled_loss(world)
+            if use_cache:
+                loss = cached_backward(
+                    embed,
+                    chunks,
+                    order,
+                    labels,
+                    loss_fn,
+                    gather=gather,
+                    no_sync=lambda: accel.no_sync(model),
+                    autocast=accel.autocast,
+                )
+            else:
+                loss = bucketed_backward(
+                    embed, chunks, order, labels, loss_fn, gather=gather, autocast=accel.autocast
+                )
             optimizer.step()
             scheduler.step()
             optimizer.zero_grad(set_to_none=True)
             views += len(batch.texts) * world
+            step_seconds.append(time.perf_counter() - tick)
             value = float(loss) / world
             losses.append(value)
             if cfg.log_every and (step + 1) % cfg.log_every == 0:
@@ -199,11 +211,20 @@ class UniVaRTrainer:
             steps=total,
             losses=losses,
             views_per_second=views / elapsed if elapsed > 0 and views else 0.0,
-            config=asdict(cfg) | {"max_length": max_length},
+            config=asdict(cfg) | {"max_length": max_length, "grad_cache": use_cache},
             precision=precision,
             resumed_from=start,
             history=history,
+            step_seconds=step_seconds,
         )
+
+    def _scaled_loss(self, world: int) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
+        """The loss times the number of processes (DDP averages gradients over processes)."""
+
+        def loss_fn(emb: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+            return self.loss(emb, labels) * world
+
+        return loss_fn
 
     def _save(self, out: Path, accel, model, optimizer, scheduler, step: int) -> None:
         """Write the model (sentence-transformers format) and optimiser state for resuming."""
