@@ -27,7 +27,7 @@ from llmvalues.valuelex.plots import plot_dendrogram, plot_loadings, plot_scores
 from llmvalues.valuelex.projective import completions_frame, projective_plan
 from llmvalues.valuelex.resources import load_stems
 from llmvalues.valuelex.respondents import resolve_mode
-from llmvalues.valuelex.scoring import judge_agreement, projective_scores
+from llmvalues.valuelex.scoring import comparison_table, judge_agreement, projective_scores
 from llmvalues.valuelex.study import (
     ValueLexConfig,
     analyse,
@@ -106,15 +106,27 @@ def main() -> None:
     completions.to_csv(out / "completions.csv", index=False)
     codes.to_csv(out / "codes.csv", index=False)
     scores.to_csv(out / "projective_scores.csv", index=False)
+    comparison_table(scores).to_csv(out / "projective_table.csv")
+    print(comparison_table(scores).to_string())
     (out / "summary.txt").write_text(result.summary())
 
     plot_loadings(
         result.structure.table, result.factor_names, config.cutoff, figures / "valuelex_loadings"
     )
     plot_dendrogram(result.clusters, result.structure.assignment, figures / "valuelex_dendrogram")
-    plot_scores(scores.dropna(subset=["score"]), path=figures / "valuelex_projective_scores")
     plot_scores(
-        result.scores, "factor", "mean rating (1–5)", None, figures / "valuelex_scale_scores"
+        scores.dropna(subset=["score"]),
+        path=figures / "valuelex_projective_scores",
+        title="Projective test: share of HIGH completions (95% cluster-bootstrap CI)",
+    )
+    plot_scores(
+        result.scores,
+        "factor",
+        "mean rating (1–5)",
+        None,
+        figures / "valuelex_scale_scores",
+        title="Lexicon scale scores (95% bootstrap CI)",
+        labels=result.factor_names,
     )
     print(f"wrote tables to {out} and figures to {figures}")
 

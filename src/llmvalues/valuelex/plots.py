@@ -99,7 +99,9 @@ def plot_dendrogram(
                 plt.Line2D([], [], color=colours[f], marker="s", linestyle="", label=f)
                 for f in sorted(colours)
             ]
-            handles.append(plt.Line2D([], [], color=GREY, marker="s", linestyle="", label="none"))
+            if assignment.reindex(clusters.terms).isna().any():
+                none = plt.Line2D([], [], color=GREY, marker="s", linestyle="", label="none")
+                handles.append(none)
             ax.legend(
                 handles=handles,
                 title="factor",
@@ -121,13 +123,18 @@ def plot_scores(
     xlabel: str = "score (0–100)",
     xlim: tuple[float, float] | None = (0, 100),
     path: str | Path | None = None,
+    title: str = "Scores with 95% intervals",
+    labels: pd.Series | dict | None = None,
 ):
-    """Dot plot: one row per dimension, one marker per model, horizontal interval bars."""
+    """Dot plot: one row per dimension, one marker per model, horizontal interval bars.
+
+    ``labels`` maps a dimension to the text shown for it (e.g. factor → its name).
+    """
     dims = list(dict.fromkeys(scores[dimension]))
     models = list(dict.fromkeys(scores["model"]))
     offsets = np.linspace(-0.25, 0.25, len(models)) if len(models) > 1 else [0.0]
     with figure_style():
-        fig, ax = plt.subplots(figsize=(5.0, 0.8 + 0.45 * len(dims)))
+        fig, ax = plt.subplots(figsize=(5.0, max(1.8, 0.8 + 0.45 * len(dims))))
         for k, model in enumerate(models):
             sub = scores[scores["model"] == model].set_index(dimension).reindex(dims)
             y = np.arange(len(dims)) + offsets[k]
@@ -143,13 +150,15 @@ def plot_scores(
                 elinewidth=1,
                 label=model,
             )
-        ax.set_yticks(range(len(dims)), dims)
-        ax.invert_yaxis()
+        shown = [str(labels.get(d, d)) if labels is not None else str(d) for d in dims]
+        ax.set_yticks(range(len(dims)), [s.replace(" / ", "\n") for s in shown])
+        ax.set_ylim(len(dims) - 0.5, -0.5)
         ax.set_xlabel(xlabel)
         if xlim is not None:
-            ax.set_xlim(*xlim)
+            pad = 0.03 * (xlim[1] - xlim[0])  # markers at the limits stay whole
+            ax.set_xlim(xlim[0] - pad, xlim[1] + pad)
         ax.legend(title="model", loc="upper left", bbox_to_anchor=(1.01, 1.0))
-        ax.set_title("Scores with 95% intervals")
+        ax.set_title(title)
         fig.tight_layout()
     if path is not None:
         save_figure(fig, path)

@@ -277,6 +277,11 @@ def analyse(
             retest_ratings, score=config.score, min_answered=0.0, min_mass=config.min_mass
         )
         retest = retest_reliability(matrix.data, second.data, structure.table)
+        if config.score == "expected":
+            retest["note"] = (
+                "expected scores come from log-probs of the same prompt: a retest checks "
+                "reproducibility, not sampling stability (use score='code' for that)"
+            )
     factor_names = name_factors(structure.table) if len(assigned) else pd.Series(name="name")
     return ValueLexResult(
         matrix=matrix,
