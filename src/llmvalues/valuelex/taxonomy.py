@@ -9,6 +9,7 @@ algorithm (maximum total similarity); the best alternative is reported beside it
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
@@ -88,10 +89,12 @@ def match_reference(
         c = (weights[:, None] * vecs).sum(axis=0)
         centres.append(c / np.linalg.norm(c))
     ref_labels = [row["subdimension"] for row in reference]
+    groups = [[row["description"], *row.get("anchors", [])] for row in reference]
+    flat = embed([t for g in groups for t in g], encoder)  # one encoder call for all
+    bounds = np.cumsum([0, *map(len, groups)])
     ref_centres = []
-    for row in reference:
-        texts = [row["description"], *row.get("anchors", [])]
-        c = embed(texts, encoder).mean(axis=0)
+    for start, stop in pairwise(bounds):
+        c = flat[start:stop].mean(axis=0)
         ref_centres.append(c / np.linalg.norm(c))
     sim = np.array(centres) @ np.array(ref_centres).T
     rows, cols = linear_sum_assignment(-sim)
