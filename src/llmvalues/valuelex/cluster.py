@@ -7,7 +7,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy.cluster.hierarchy import fcluster, linkage
-from sklearn.metrics import adjusted_mutual_info_score, adjusted_rand_score
 
 LINKAGES = ("ward", "average", "complete", "single")
 
@@ -88,6 +87,12 @@ def partition_agreement(
     Terms that a partition leaves unassigned (NaN, e.g. no loading above the cut-off) are
     left out and counted in the message of the table's name.
     """
+    try:
+        from sklearn.metrics import adjusted_mutual_info_score, adjusted_rand_score
+    except ModuleNotFoundError as exc:
+        raise ClusterError(
+            "factor–cluster agreement needs scikit-learn: pip install 'llmvalues[valuelex]'"
+        ) from exc
     both = pd.concat([factors.rename("factor"), clusters.rename("cluster")], axis=1, join="inner")
     both = both.dropna()
     if len(both) < 3:
