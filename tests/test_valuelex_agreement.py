@@ -96,6 +96,8 @@ def test_projective_scores_known_answers():
     assert scores.loc["b", "score"] == pytest.approx(40.0)
     assert scores.loc["b", "n_completions"] == 6 and scores.loc["b", "n_coded"] == 5
     assert scores.loc["b", "low"] < 40 < scores.loc["b", "high"]
+    single = projective_scores(pd.DataFrame(_codes("c", "Social", {0: [1, 0]}))).iloc[0]
+    assert single["score"] == 50 and np.isnan(single["low"]) and np.isnan(single["high"])
 
 
 def test_projective_interval_covers_truth_in_simulation():

@@ -3,7 +3,7 @@
 A completion's code is the mean of its judges' codes (1 = HIGH); a score is 100 × the mean
 over completions. Completions of one stem are not independent, so the interval is a
 cluster bootstrap over stems (percentile), the same for every model, which keeps scores
-comparable across models.
+comparable across models. With fewer than two stems coded there is no interval (NaN).
 """
 
 from __future__ import annotations
@@ -45,6 +45,10 @@ def projective_scores(
             continue
         by_stem = coded.groupby("stem_index")["code"].agg(["sum", "count"])
         sums, counts = by_stem["sum"].to_numpy(), by_stem["count"].to_numpy()
+        if len(sums) < 2:  # one stem: resampling stems cannot show any uncertainty
+            row.update(score=100 * sums.sum() / counts.sum(), low=np.nan, high=np.nan)
+            rows.append(row)
+            continue
         draws = rng.integers(0, len(sums), size=(n_boot, len(sums)))
         boot = 100 * sums[draws].sum(axis=1) / counts[draws].sum(axis=1)
         low, high = np.quantile(boot, [tail, 1 - tail])
