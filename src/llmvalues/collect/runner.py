@@ -22,7 +22,7 @@ from llmvalues.collect.backends.base import Backend, BackendError, Reply, Reques
 from llmvalues.collect.pacing import RateLimiter, RetryPolicy
 from llmvalues.collect.plan import Cell, Plan
 from llmvalues.collect.store import Attempt, Store
-from llmvalues.instruments.parse import ERROR, Parsed
+from llmvalues.instruments.parse import ERROR, STATUSES, Parsed
 
 
 @dataclass(frozen=True)
@@ -63,8 +63,6 @@ class RunSummary:
 
 def status_table(finals: pd.DataFrame) -> pd.DataFrame:
     """ok / refusal / invalid / out_of_range / missing / error counts per item (+ total row)."""
-    from llmvalues.instruments.parse import STATUSES
-
     if finals.empty:
         return pd.DataFrame(columns=list(STATUSES))
     table = finals.groupby(["item", "status"]).size().unstack("status", fill_value=0)
