@@ -30,7 +30,7 @@ def encoder():
 
 @pytest.fixture(scope="module")
 def result(study, encoder):
-    config = ValueLexConfig(reliability_boot=60)
+    config = ValueLexConfig(reliability_boot=60, n_dimensions=2)
     return analyse(
         study.ratings, config, lexicon=lexicon_from(study.replies, config), encoder=encoder
     )
@@ -159,7 +159,8 @@ def test_result_summary_and_frame(result):
     text = result.summary()
     assert "parallel analysis" in text and "Reliability" in text and "adjusted Rand" in text
     frame = result.to_frame()
-    assert {"factor", "factor_name", "cluster"} <= set(frame.columns)
+    assert {"factor", "factor_name", "cluster", "dimension_group"} <= set(frame.columns)
+    assert result.hierarchy.nunique() == 2 and "Higher-order groups" in text
     assert len(frame) == 18
     assert result.settings["rotation"] == "oblimin"
 
@@ -204,3 +205,32 @@ def test_cli_analyse_writes_tables_and_figures(study, encoder, tmp_path):
     study.ratings[study.ratings["term"].isin(["kind", "fair"])].to_csv(bad, index=False)
     with pytest.raises(SystemExit, match="lexicon too small"):
         _cli(["valuelex", "analyse", str(bad), "--out", str(tmp_path / "x")])
+
+
+def test_factor_hierarchy_recovers_planted_higher_order_pairs():
+    from llmvalues.valuelex.structure import StructureError, factor_hierarchy, fit_structure
+
+    rng = np.random.default_rng(0)
+    k, m = 6, 4  # six factors in three correlated pairs, as ValueLex's 3 × 2 layout
+    phi = np.full((k, k), 0.1)
+    for a in range(0, k, 2):
+        phi[a : a + 2, a : a + 2] = 0.6
+    np.fill_diagonal(phi, 1.0)
+    lam = np.zeros((k * m, k))
+    for f in range(k):
+        lam[f * m : (f + 1) * m, f] = rng.uniform(0.6, 0.8, m)
+    scores = rng.multivariate_normal(np.zeros(k), phi, size=1500)
+    data = scores @ lam.T + rng.normal(size=(1500, k * m)) * np.sqrt(1 - (lam**2).sum(axis=1))
+    terms = [f"f{f}t{j}" for f in range(k) for j in range(m)]
+    structure = fit_structure(pd.DataFrame(data, columns=terms))
+    assert structure.n_factors == 6
+    groups = factor_hierarchy(structure, 3)
+    table = structure.table
+    planted = {f: int(table.index[table["factor"] == f][0][1]) // 2 for f in groups.index}
+    agreement = partition_agreement(pd.Series(planted), groups, n_perm=50)
+    assert agreement.ari == pytest.approx(1.0)
+    with pytest.raises(StructureError, match="n_groups"):
+        factor_hierarchy(structure, 6)
+    varimax = fit_structure(pd.DataFrame(data, columns=terms), 6, rotation="varimax")
+    with pytest.raises(StructureError, match="uncorrelated"):
+        factor_hierarchy(varimax, 3)

@@ -131,3 +131,29 @@ def fit_structure(
     if unassigned:
         notes.append(f"{unassigned} term(s) load below {cutoff} on every factor")
     return Structure(n_factors, result, pa, cutoff, table, notes)
+
+
+def factor_hierarchy(structure: Structure, n_groups: int, method: str = "average") -> pd.Series:
+    """Factor → higher-order group (1..n), clustering factors on 1 − their correlation.
+
+    ValueLex's dimensions each hold two subdimensions; with an oblique rotation, correlated
+    factors group into such higher-order dimensions. Orthogonal rotations give no basis.
+    """
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.spatial.distance import squareform
+
+    phi = structure.efa.phi
+    k = phi.shape[0]
+    if not 2 <= n_groups < k:
+        raise StructureError(
+            f"n_groups must be between 2 and {k - 1} for {k} factors, got {n_groups}"
+        )
+    if np.allclose(phi.to_numpy(), np.eye(k)):
+        raise StructureError(
+            f"rotation {structure.efa.rotation!r} leaves the factors uncorrelated: "
+            "no higher-order grouping (use an oblique rotation such as oblimin)"
+        )
+    distance = np.clip(1.0 - phi.to_numpy(), 0.0, 2.0)
+    np.fill_diagonal(distance, 0.0)
+    tree = linkage(squareform(distance, checks=False), method=method)
+    return pd.Series(fcluster(tree, n_groups, criterion="maxclust"), index=phi.index, name="group")

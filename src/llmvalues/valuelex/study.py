@@ -30,7 +30,12 @@ from llmvalues.valuelex.resources import (
     load_reference,
 )
 from llmvalues.valuelex.respondents import make_respondents, resolve_mode
-from llmvalues.valuelex.structure import Structure, StructureError, fit_structure
+from llmvalues.valuelex.structure import (
+    Structure,
+    StructureError,
+    factor_hierarchy,
+    fit_structure,
+)
 from llmvalues.valuelex.taxonomy import TaxonomyMatch, match_reference, name_clusters, name_factors
 
 
@@ -58,6 +63,7 @@ class ValueLexConfig:
     method: str = "minres"
     rotation: str = "oblimin"
     cutoff: float = 0.4
+    n_dimensions: int | None = None
     cluster_method: str = "average"
     n_clusters: int | None = None
     embed_template: str = "{term}"
@@ -160,12 +166,15 @@ class ValueLexResult:
     retest: pd.DataFrame | None
     lexicon: Lexicon | None
     settings: dict[str, Any]
+    hierarchy: pd.Series | None = None
 
     def to_frame(self) -> pd.DataFrame:
         """The term table: loadings, assigned factor, factor name and semantic cluster."""
         table = self.structure.table.copy()
         table["factor_name"] = table["factor"].map(self.factor_names)
         table["cluster"] = self.clusters.labels.reindex(table.index)
+        if self.hierarchy is not None:
+            table["dimension_group"] = table["factor"].map(self.hierarchy)
         return table
 
     def summary(self) -> str:
@@ -183,6 +192,12 @@ class ValueLexResult:
             "Factor names: " + "; ".join(f"{k}: {v}" for k, v in self.factor_names.items()),
             "Clusters: " + "; ".join(f"{k}: {v}" for k, v in self.cluster_names.items()),
         ]
+        if self.hierarchy is not None:
+            groups = self.hierarchy.groupby(self.hierarchy).groups
+            parts += [
+                "Higher-order groups (factor correlations): "
+                + "; ".join(f"{g}: {', '.join(map(str, fs))}" for g, fs in groups.items())
+            ]
         if self.agreement is not None:
             parts += ["Factor–cluster agreement: " + str(self.agreement)]
         if self.match is not None:
@@ -283,6 +298,9 @@ def analyse(
                 "reproducibility, not sampling stability (use score='code' for that)"
             )
     factor_names = name_factors(structure.table) if len(assigned) else pd.Series(name="name")
+    hierarchy = None
+    if config.n_dimensions is not None:
+        hierarchy = factor_hierarchy(structure, config.n_dimensions)
     return ValueLexResult(
         matrix=matrix,
         structure=structure,
@@ -298,4 +316,5 @@ def analyse(
         retest=retest,
         lexicon=lexicon,
         settings=config.settings(),
+        hierarchy=hierarchy,
     )
