@@ -44,6 +44,7 @@ def _config(args: argparse.Namespace):
         score=args.score,
         min_mass=args.min_mass,
         n_factors=args.factors,
+        n_dimensions=args.dimensions,
         rotation=args.rotation,
         cutoff=args.cutoff,
         reliability_boot=args.reliability_boot,
@@ -224,6 +225,7 @@ def _common(p: argparse.ArgumentParser) -> None:
         "--min-mass", type=float, default=0.5, help="expected score: least mass on the scale"
     )
     p.add_argument("--factors", type=int, default=None, help="default: parallel analysis")
+    p.add_argument("--dimensions", type=int, default=None, help="group factors into N")
     p.add_argument("--rotation", default="oblimin")
     p.add_argument("--cutoff", type=float, default=0.4)
     p.add_argument("--reliability-boot", type=int, default=300, help="bootstrap draws")
