@@ -198,10 +198,10 @@ class Store:
 
     def record(self, attempt: Attempt) -> None:
         """Append one attempt, committed before returning."""
-        placeholders = ", ".join("?" for _ in ATTEMPT_COLUMNS)
+        marks = ", ".join("?" for _ in ATTEMPT_COLUMNS)
         with self._db:
             self._db.execute(
-                f"INSERT INTO attempts ({', '.join(ATTEMPT_COLUMNS)}) VALUES ({placeholders})",
+                f"INSERT INTO attempts ({', '.join(ATTEMPT_COLUMNS)}) VALUES ({marks})",
                 attempt.row(),
             )
 
