@@ -21,6 +21,7 @@ from llmvalues.collect.store import Store
 from llmvalues.instruments.parse import INVALID, OK, Parsed, is_refusal
 from llmvalues.valuelex.embed import Encoder, embed
 from llmvalues.valuelex.resources import load_rubric
+from llmvalues.valuelex.respondents import resolve_mode
 
 TARGETS = ("stem", "all")
 _VERDICT = re.compile(r"\b(high|low)\b", re.IGNORECASE)
@@ -71,13 +72,11 @@ class LLMJudge:
     """An LLM asked, with the written rubric, whether a completion is HIGH or LOW."""
 
     def __init__(
-        self, backend: Any, rubric: dict | None = None, mode: str = "chat", label: str | None = None
+        self, backend: Any, rubric: dict | None = None, mode: str = "auto", label: str | None = None
     ):
         self.backend = backend
         self.rubric = rubric or load_rubric()
-        if mode not in ("chat", "completion"):
-            raise ValueError(f"mode must be 'chat' or 'completion', got {mode!r}")
-        self.mode = mode
+        self.mode = resolve_mode(mode, backend)  # base models get a completion prompt
         self.name = label or f"llm:{backend.model}"
 
     def plan(self, completions: pd.DataFrame, target: str = "stem") -> Plan:
