@@ -97,8 +97,9 @@ def build_parser() -> argparse.ArgumentParser:
 def _capability_commands():
     """``register(subparsers)`` of each capability that brings its own subcommands."""
     from llmvalues.collect.cli import register as collect
+    from llmvalues.valuelex.cli import register as valuelex
 
-    return [collect]
+    return [collect, valuelex]
 
 
 def main(argv: list[str] | None = None) -> int:
