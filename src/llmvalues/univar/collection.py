@@ -60,6 +60,16 @@ def country_identities(countries: Sequence[str]) -> list[Identity]:
     return [Identity(f"country:{c}", template.format(country=c), c) for c in countries]
 
 
+def language_identities(languages: Sequence[str]) -> list[Identity]:
+    """Identities that answer in a given language (the paper's model × language classes)."""
+    return [
+        Identity(
+            f"lang:{lang}", f"You are a helpful assistant. Always answer in {lang}.", lang, lang
+        )
+        for lang in languages
+    ]
+
+
 class Translator(Protocol):
     """Puts texts into ``target`` language; plug in NLLB, an API or an LLM backend."""
 
@@ -101,10 +111,12 @@ class BackendTranslator:
         return [done.get(t) or t for t in texts]
 
 
-def _prompts(questions: Sequence[Question], mode: str) -> list[dict[str, Any]]:
+def _prompts(
+    questions: Sequence[Question], mode: str, texts: Sequence[str] | None = None
+) -> list[dict[str, Any]]:
     out = []
-    for q in questions:
-        text = q.text if mode == "chat" else f"Question: {q.text}\nAnswer:"
+    for q, asked in zip(questions, texts or [q.text for q in questions], strict=True):
+        text = asked if mode == "chat" else f"Question: {asked}\nAnswer:"
         attrs = {
             "qid": q.qid,
             "paraphrase": q.paraphrase,
@@ -127,13 +139,16 @@ def collect_qa(
     sampling: dict[str, Any] | None = None,
     translator: Translator | None = None,
     target_language: str = "en",
+    question_translator: Translator | None = None,
     progress: bool = False,
 ) -> pd.DataFrame:
     """Ask every identity every question through ``store`` (resumes); return the QA table.
 
     Identity labels are ``"{model}|{identity.name}"``. ``mode`` "auto" chats with models that
     have a chat template and prompts base models with "Question: … Answer:". Empty or failed
-    replies are left out with a warning that counts them.
+    replies are left out with a warning that counts them. ``question_translator`` puts the
+    (English) questions into each identity's language before asking; ``translator`` puts the
+    answers into ``target_language`` before they are encoded.
     """
     if not questions:
         raise ValueError("no questions to ask")
@@ -149,9 +164,13 @@ def collect_qa(
     sampling = dict(DEFAULT_SAMPLING if sampling is None else sampling)
     if mode == "completion":
         sampling.setdefault("stop", ["\nQuestion:", "\n\n\n"])
-    prompts = _prompts(questions, mode)
+    english = _prompts(questions, mode)
     frames = []
     for ident in identities:
+        prompts = english
+        if question_translator is not None and ident.language != "en":
+            texts = question_translator.translate([q.text for q in questions], "en", ident.language)
+            prompts = _prompts(questions, mode, texts)
         table = collect_texts(
             backend,
             prompts,
