@@ -210,7 +210,8 @@ def build_model(
             cell_eta = cell_eta + iz * iscale[data.cell_item]
         eta = cell_eta[data.row_cell]
         a_map, b_map = boundary_map(k)
-        flat = pt.dot(pt.constant(a_map), gaps) + b_map
+        # guard: an overflowing gap proposed in early warm-up would make inf·0 = NaN in the dot
+        flat = pt.dot(pt.constant(a_map), pt.minimum(gaps, 1e3)) + b_map
         upper = flat[low_idx + 1] - eta
         lower = flat[low_idx] - eta
         if link == "logit":

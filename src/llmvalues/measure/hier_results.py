@@ -25,7 +25,8 @@ from llmvalues.measure.hier_model import (
 )
 
 LEVELS = (0.5, 0.9, 0.95)
-MAX_DERIVED_DRAWS = 1000  # thinning for costly per-draw summaries (points, metrics, PPC)
+MAX_DERIVED_DRAWS = 500  # thinning for costly per-draw summaries (metrics)
+MAX_POINT_DRAWS = 200  # per identity × variant points: memory grows with I × V × items × K
 
 
 def _tag(level: float) -> str:
@@ -88,8 +89,8 @@ class HierarchicalMapFit:
         xy = hier_arviz.posterior_array(self.idata, "position")
         return xy.reshape(-1, *xy.shape[2:])
 
-    def _thin(self, array: np.ndarray) -> np.ndarray:
-        step = max(1, int(np.ceil(len(array) / MAX_DERIVED_DRAWS)))
+    def _thin(self, array: np.ndarray, limit: int = MAX_DERIVED_DRAWS) -> np.ndarray:
+        step = max(1, int(np.ceil(len(array) / limit)))
         return array[::step]
 
     def _flat(self, name: str) -> np.ndarray:
@@ -162,7 +163,7 @@ class HierarchicalMapFit:
     @cached_property
     def points(self) -> pd.DataFrame:
         """Posterior mean position of each identity under each prompt variant."""
-        location = self._thin(self._flat("location"))  # (S, I, J)
+        location = self._thin(self._flat("location"), MAX_POINT_DRAWS)  # (S, I, J)
         shift = np.zeros(
             (
                 *location.shape[:1],
@@ -172,15 +173,17 @@ class HierarchicalMapFit:
             )
         )
         if self.structure["variant_effects"]:
-            shift = shift + self._thin(self._flat("variant_effect"))[:, None]
+            shift = shift + self._thin(self._flat("variant_effect"), MAX_POINT_DRAWS)[:, None]
         if self.structure["interaction"]:
             z = (
-                self._thin(self._flat("interaction_z"))
-                * self._thin(self._flat("interaction_scale"))[:, self.data.cell_item]
+                self._thin(self._flat("interaction_z"), MAX_POINT_DRAWS)
+                * self._thin(self._flat("interaction_scale"), MAX_POINT_DRAWS)[
+                    :, self.data.cell_item
+                ]
             )
             shift[:, self.data.cell_identity, self.data.cell_variant, self.data.cell_item] += z
         eta = location[:, :, None, :] + shift  # (S, I, V, J)
-        cuts = [c[:, None, None, :] for c in self._cuts()]
+        cuts = [c[:, None, None, :] for c in self._cuts(MAX_POINT_DRAWS)]
         xy = self.preset.project_array(expected_answers(eta, cuts, self.data.codes, self.link))
         mean = xy.mean(0)
         idx = pd.MultiIndex.from_product(
@@ -195,8 +198,8 @@ class HierarchicalMapFit:
         out = pd.DataFrame(mean.reshape(-1, 2), index=idx, columns=["x", "y"])
         return out.loc[out.index.isin(observed)].reset_index()
 
-    def _cuts(self) -> list[np.ndarray]:
-        gaps = self._thin(self._flat("cut_gap"))
+    def _cuts(self, limit: int = MAX_DERIVED_DRAWS) -> list[np.ndarray]:
+        gaps = self._thin(self._flat("cut_gap"), limit)
         return cutpoints_numpy(gaps, self.data.n_categories)
 
     # ----- tables ----------------------------------------------------------------------
