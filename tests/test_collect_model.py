@@ -209,7 +209,7 @@ def test_sigkill_at_random_moments_then_resume_loses_nothing(tmp_path):
         break
     final = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
     assert "asked=0" in final.stdout
-    assert kills >= 3
+    assert kills >= 2
     with Store(store_path) as store:
         attempts = store.attempts()
     plan = crash_plan("SmolLM2-135M-Instruct-Q4_1")
