@@ -11,7 +11,15 @@ from llmvalues.measure import hier_arviz
 RHAT_MAX = 1.01
 ESS_PER_CHAIN = 100  # Vehtari et al. (2021): bulk and tail ESS ≥ 100 per chain
 BFMI_MIN = 0.3
-FREE = ("location", "cut_gap", "variant_scale", "variant_z", "interaction_scale", "interaction_z")
+FREE = (
+    "location",
+    "cut_gap",
+    "variant_scale",
+    "variant_z",
+    "interaction_scale",
+    "interaction_z",
+    "interaction",
+)
 ADVICE = (
     "refit with more draws and tune (e.g. draws=2000, tune=2000), more chains, or "
     "target_accept=0.95; items whose answers never vary lean on the prior (see docs)"

@@ -168,16 +168,40 @@ def model_structure(data: CellCounts, interaction: bool | str = "auto") -> dict[
     return {"variant_effects": variants, "interaction": bool(interaction)}
 
 
+PARAMETRIZATIONS = ("auto", "noncentred", "centred")
+CENTRED_FROM = 15  # answers per group from which the data, not the prior, pin an effect down
+
+
+def centring(data: CellCounts, parametrization: str = "auto") -> dict[str, bool]:
+    """Centred or non-centred random effects: "auto" centres an effect when each of its
+    groups holds ≥ 15 answers (then the likelihood dominates and the non-centred funnel
+    slows NUTS down); sparse groups stay non-centred."""
+    if parametrization not in PARAMETRIZATIONS:
+        raise ValueError(
+            f"parametrization must be one of {PARAMETRIZATIONS}, got {parametrization!r}"
+        )
+    if parametrization != "auto":
+        flag = parametrization == "centred"
+        return {"centred_variants": flag, "centred_interaction": flag}
+    per_variant = data.n_answers / max(len(data.variants) * len(data.items), 1)
+    per_cell = data.n_answers / max(data.n_cells, 1)
+    return {
+        "centred_variants": per_variant >= CENTRED_FROM,
+        "centred_interaction": per_cell >= CENTRED_FROM,
+    }
+
+
 def build_model(
     data: CellCounts,
     priors: Priors | None = None,
     link: str = "logit",
     interaction: bool | str = "auto",
+    parametrization: str = "auto",
 ) -> pm.Model:
     """The PyMC model of ``data`` (counts are a ``pm.Data`` named "counts" for refits)."""
     _check_link(link)
     priors = priors or Priors.default(link)
-    structure = model_structure(data, interaction)
+    structure = model_structure(data, interaction) | centring(data, parametrization)
     k = data.n_categories
     ref_gaps = np.concatenate([reference_gaps(int(n), link) for n in k if n > 2])
     coords = {
@@ -201,13 +225,19 @@ def build_model(
         cell_eta = location.ravel()[data.cell_identity * n_items + data.cell_item]
         if structure["variant_effects"]:
             scale = pm.HalfNormal("variant_scale", priors.variant_sd, dims="item")
-            z = pm.Normal("variant_z", 0.0, 1.0, dims=("variant", "item"))
-            effect = pm.Deterministic("variant_effect", z * scale, dims=("variant", "item"))
+            if structure["centred_variants"]:
+                effect = pm.Normal("variant_effect", 0.0, scale, dims=("variant", "item"))
+            else:
+                z = pm.Normal("variant_z", 0.0, 1.0, dims=("variant", "item"))
+                effect = pm.Deterministic("variant_effect", z * scale, dims=("variant", "item"))
             cell_eta = cell_eta + effect.ravel()[data.cell_variant * n_items + data.cell_item]
         if structure["interaction"]:
             iscale = pm.HalfNormal("interaction_scale", priors.interaction_sd, dims="item")
-            iz = pm.Normal("interaction_z", 0.0, 1.0, dims="cell")
-            cell_eta = cell_eta + iz * iscale[data.cell_item]
+            if structure["centred_interaction"]:
+                inter = pm.Normal("interaction", 0.0, iscale[data.cell_item], dims="cell")
+            else:
+                inter = pm.Normal("interaction_z", 0.0, 1.0, dims="cell") * iscale[data.cell_item]
+            cell_eta = cell_eta + inter
         eta = cell_eta[data.row_cell]
         a_map, b_map = boundary_map(k)
         # guard: an overflowing gap proposed in early warm-up would make inf·0 = NaN in the dot

@@ -175,12 +175,7 @@ class HierarchicalMapFit:
         if self.structure["variant_effects"]:
             shift = shift + self._thin(self._flat("variant_effect"), MAX_POINT_DRAWS)[:, None]
         if self.structure["interaction"]:
-            z = (
-                self._thin(self._flat("interaction_z"), MAX_POINT_DRAWS)
-                * self._thin(self._flat("interaction_scale"), MAX_POINT_DRAWS)[
-                    :, self.data.cell_item
-                ]
-            )
+            z = self._thin(self._interaction_draws(), MAX_POINT_DRAWS)
             shift[:, self.data.cell_identity, self.data.cell_variant, self.data.cell_item] += z
         eta = location[:, :, None, :] + shift  # (S, I, V, J)
         cuts = [c[:, None, None, :] for c in self._cuts(MAX_POINT_DRAWS)]
@@ -197,6 +192,13 @@ class HierarchicalMapFit:
         ).unique()
         out = pd.DataFrame(mean.reshape(-1, 2), index=idx, columns=["x", "y"])
         return out.loc[out.index.isin(observed)].reset_index()
+
+    def _interaction_draws(self) -> np.ndarray:
+        """(draws, cells) identity × variant effects, whichever way they were parametrised."""
+        if hier_arviz.has_variable(self.idata, "interaction"):
+            return self._flat("interaction")
+        scale = self._flat("interaction_scale")[:, self.data.cell_item]
+        return self._flat("interaction_z") * scale
 
     def _cuts(self, limit: int = MAX_DERIVED_DRAWS) -> list[np.ndarray]:
         gaps = self._thin(self._flat("cut_gap"), limit)
@@ -436,8 +438,7 @@ class HierarchicalMapFit:
         if self.structure["variant_effects"]:
             eta = eta + self._flat("variant_effect")[pick][:, data.cell_variant, data.cell_item]
         if self.structure["interaction"]:
-            scale = self._flat("interaction_scale")[pick][:, data.cell_item]
-            eta = eta + self._flat("interaction_z")[pick] * scale
+            eta = eta + self._interaction_draws()[pick]
         observed = data.dense_counts()
         n_cell = observed.sum(1)
         rows = []

@@ -62,6 +62,7 @@ def fit_hierarchical(
     priors: Priors | dict[str, float] | None = None,
     answers: str = "sampled",
     interaction: bool | str = "auto",
+    parametrization: str = "auto",
     position: str = "conditional",
     draws: int = 1000,
     tune: int = 1000,
@@ -79,7 +80,8 @@ def fit_hierarchical(
     (log-prob distributions as expected counts where stored, else the sampled answer) or
     "both". ``interaction``: identity × variant effects ("auto": when ≥ 2 identities and
     ≥ 2 variants). ``position``: "conditional" (expected answers at the average prompt
-    variant) or "marginal" (averaged over the variant distribution).
+    variant) or "marginal" (averaged over the variant distribution). ``parametrization``:
+    "auto" (centred effects where groups hold ≥ 15 answers), "centred" or "noncentred".
     """
     if position not in POSITIONS:
         raise ValueError(f"position must be one of {POSITIONS}, got {position!r}")
@@ -89,7 +91,9 @@ def fit_hierarchical(
         priors = Priors.default(link).update(**priors)
     priors = priors or Priors.default(link)
     data = aggregate_responses(responses, answers=answers)
-    model = build_model(data, priors=priors, link=link, interaction=interaction)
+    model = build_model(
+        data, priors=priors, link=link, interaction=interaction, parametrization=parametrization
+    )
     with model:
         idata = pm.sample(
             draws=draws,
@@ -114,6 +118,7 @@ def fit_hierarchical(
         structure=model.structure,  # type: ignore[attr-defined]
         settings={
             "answers": answers,
+            "parametrization": parametrization,
             "position": position,
             "draws": draws,
             "tune": tune,
