@@ -107,14 +107,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="1k and 10k answers only")
     parser.add_argument("--skip-goal", action="store_true")
+    parser.add_argument("--skip-scaling", action="store_true")
+    parser.add_argument("--goal-chains", type=int, default=4)
     parser.add_argument("--max-per-response", type=int, default=10_000)
     args = parser.parse_args()
     logging.getLogger("pymc").setLevel(logging.ERROR)
     print(f"cpus {os.cpu_count()}, load average {os.getloadavg()[0]:.1f} (other jobs slow it)")
     sizes = [1_000, 10_000] if args.quick else [1_000, 10_000, 100_000, 1_000_000]
-    scaling(sizes, args.max_per_response, draws=500, tune=500)
     if not args.skip_goal:
-        goal(chains=4, draws=1000, tune=1000)
+        goal(chains=args.goal_chains, draws=1000, tune=1000)
+    if not args.skip_scaling:
+        scaling(sizes, args.max_per_response, draws=500, tune=500)
 
 
 if __name__ == "__main__":
