@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ class TransformersBackend:
         device: str | None = None,
         dtype: str = "auto",
         batch_wait: float = 0.01,
+        threads: int | None = None,
     ):
         try:
             import torch
@@ -50,6 +52,10 @@ class TransformersBackend:
         if self.path.is_file():
             source, kwargs["gguf_file"] = str(self.path.parent), self.path.name
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        if self.device == "cpu":
+            # half the cores by default, as llama.cpp does: on a shared CPU a pool as large
+            # as the machine spins at its barriers (measured ~10x slower under contention)
+            torch.set_num_threads(threads or max(1, (os.cpu_count() or 2) // 2))
         self.tokenizer = transformers.AutoTokenizer.from_pretrained(source, **kwargs)
         self.tokenizer.padding_side = "left"
         if self.tokenizer.pad_token is None:
@@ -77,6 +83,7 @@ class TransformersBackend:
             "path": str(self.path),
             "device": self.device,
             "batch_size": self.batch_size,
+            "threads": self._torch.get_num_threads() if self.device == "cpu" else None,
             "chat_template": self.has_chat_template,
         }
 
