@@ -11,10 +11,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from llmvalues.fit import fit_map
 from llmvalues.iw.classic import fit_classic
 from llmvalues.iw.presets import ITEMS, load_preset
 from llmvalues.measure.hier_simulate import draw_truth, simulate_responses
-from llmvalues.measure.hierarchical import HierarchicalMap, fit_hierarchical
+from llmvalues.measure.hierarchical import HierarchicalMap, HierarchicalMapFit, fit_hierarchical
 from llmvalues.plots.style import save_figure
 from llmvalues.responses import validate_responses
 
@@ -165,7 +166,10 @@ def test_one_variant_one_replicate_agrees_with_the_classic_method():
     df = validate_responses(_one_set_per_identity(4, seed=21))
     preset = load_preset("wvs_official")
     classic = fit_classic(df, preset).centroids
-    hier = fit_hierarchical(df, preset, **FAST)
+    # through the public entry point, as users call it
+    hier = fit_map(df, preset, method="hierarchical", **FAST)
+    assert isinstance(hier, HierarchicalMapFit)
+    assert fit_map(df, preset, method="classic").centroids[["x", "y"]].equals(classic[["x", "y"]])
     assert not hier.structure["variant_effects"] and not hier.structure["interaction"]
     c = hier.centroids.loc[classic.index]
     for axis in ("x", "y"):
