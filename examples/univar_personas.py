@@ -4,12 +4,13 @@ Run from the repository root (resumes: answers live in the SQLite store):
 
     .venv/bin/python examples/univar_personas.py --out out/univar_personas
 
-Stages: ``collect`` asks SmolLM2-135M-Instruct (chat) and Gemma 3 270M (base, completion
-prompts) the same value and control questions as eight persona identities each; ``train``
-fine-tunes the offline MiniLM with multi-view InfoNCE on the value QAs of the training
-questions; ``evaluate`` compares the trained and the base encoder (k-NN, linear probe) on
-held-out questions, for value and for control QAs; ``maps`` draws t-SNE/UMAP maps and the
-centroid distance table. Results go to ``{out}/results.json``.
+Collection asks SmolLM2-135M-Instruct (chat) and Gemma 3 270M (base, completion prompts) the
+same value and control questions as eight persona identities each (``--stage collect`` stops
+there). Then the offline MiniLM is fine-tuned with multi-view InfoNCE on the value QAs of the
+training questions; the trained and the base encoder are compared (k-NN, linear probe) on
+held-out questions, for value and control QAs, overall and per model; t-SNE/UMAP maps and the
+persona centroid distance table are written. Results go to ``{out}/results.json`` and
+``{out}/run/``.
 """
 
 from __future__ import annotations
@@ -66,6 +67,18 @@ def collect(out: Path, n_value: int, n_control: int, models: list[str]) -> pd.Da
     qa = pd.concat(frames, ignore_index=True)
     qa.to_csv(out / "qa.csv", index=False)
     return qa
+
+
+def per_model_scores(qa: pd.DataFrame, encoders: dict) -> pd.DataFrame:
+    """Scores on value QAs with each model's identities as the only classes."""
+    from llmvalues.univar.evaluate import compare_encoders
+    from llmvalues.univar.qa import split_qa
+
+    train, test = split_qa(qa[qa["kind"] == "value"], test_size=0.25, seed=0)
+    splits = {
+        m: (train[train["model"] == m], test[test["model"] == m]) for m in qa["model"].unique()
+    }
+    return compare_encoders(encoders, splits, k=50)
 
 
 def main() -> None:
@@ -139,7 +152,9 @@ def analyse(qa: pd.DataFrame, args: argparse.Namespace) -> None:
         gaps[f"k={k} probe@1"] = (
             value_control_gap(table, "probe_acc@1").round(4).reset_index().to_dict("records")
         )
+    per_model = per_model_scores(qa, encoders)
     summary = result.summary() | {
+        "per_model": per_model.round(4).to_dict("records"),
         "matched_gap": gaps,
         "n_qas": len(qa),
         "identities": sorted(qa["identity"].unique()),
@@ -148,6 +163,7 @@ def analyse(qa: pd.DataFrame, args: argparse.Namespace) -> None:
     (args.out / "results.json").write_text(json.dumps(summary, indent=2, default=str))
     print(result.scores.round(3).to_string(index=False))
     print(json.dumps(gaps, indent=1))
+    print(per_model.round(3).to_string(index=False))
     print(distance_table(result.distances).to_string())
 
 

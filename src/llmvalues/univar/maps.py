@@ -148,7 +148,9 @@ def plot_map(
                 linewidths=0.8,
                 zorder=3,
             )
+        labels, anchors = [], []
         for g, c in centroids(coords, groups).iterrows():
+            anchors.append(c.to_numpy())
             ax.scatter(
                 *c.to_numpy(),
                 s=220,
@@ -158,14 +160,8 @@ def plot_map(
                 linewidths=0.9,
                 zorder=4,
             )
-            ax.annotate(
-                str(g),
-                c.to_numpy(),
-                xytext=(6, 5),
-                textcoords="offset points",
-                fontsize=7.5,
-                zorder=5,
-            )
+            labels.append(ax.text(*c.to_numpy(), f" {g}", fontsize=7.5, zorder=5))
+        _spread_labels(ax, labels, np.asarray(anchors))
         handles = [
             plt.Line2D([], [], ls="", marker="o", color=colour[g], label=str(g)) for g in names
         ]
@@ -198,12 +194,27 @@ def plot_map(
         ax.set_ylabel(f"{method_label} 2")
         ax.set_xticklabels([])
         ax.set_yticklabels([])
+        ax.tick_params(length=0)
         if title:
             ax.set_title(title)
         fig.tight_layout()
     if path is not None:
         save_figure(fig, path)
     return fig
+
+
+def _spread_labels(ax, labels, anchors: np.ndarray) -> None:
+    """Move centroid labels off their stars and apart (adjustText), with thin leader lines."""
+    from adjustText import adjust_text
+
+    adjust_text(
+        labels,
+        x=anchors[:, 0],
+        y=anchors[:, 1],
+        ax=ax,
+        expand=(1.6, 2.2),
+        arrowprops={"arrowstyle": "-", "color": "0.4", "lw": 0.5},
+    )
 
 
 def value_map(
