@@ -7,8 +7,8 @@ Run: ``.venv/bin/python benchmarks/bench_hierarchical.py [--quick] [--skip-goal]
    likelihood row per answer (the baseline). Prints seconds, the smallest bulk ESS of the
    map positions, ESS per second, and the baseline / counts time ratio in the same run.
 2. Goal: 20 identities × 30 variants × 10 items × 5 replicates (30k answers) with the
-   default sampler (4 chains × 1000 draws, 1000 tuning steps): wall time, worst R-hat and
-   smallest bulk ESS over the map positions.
+   default sampler (4 chains × 1000 draws, 1000 tuning steps; ``--goal-chains`` etc. to
+   change): wall time, worst R-hat and smallest bulk ESS over the map positions.
 Timings include PyTensor compilation (warm disk cache after the first fit of a structure).
 """
 
@@ -109,13 +109,15 @@ def main() -> None:
     parser.add_argument("--skip-goal", action="store_true")
     parser.add_argument("--skip-scaling", action="store_true")
     parser.add_argument("--goal-chains", type=int, default=4)
+    parser.add_argument("--goal-draws", type=int, default=1000)
+    parser.add_argument("--goal-tune", type=int, default=1000)
     parser.add_argument("--max-per-response", type=int, default=10_000)
     args = parser.parse_args()
     logging.getLogger("pymc").setLevel(logging.ERROR)
     print(f"cpus {os.cpu_count()}, load average {os.getloadavg()[0]:.1f} (other jobs slow it)")
     sizes = [1_000, 10_000] if args.quick else [1_000, 10_000, 100_000, 1_000_000]
     if not args.skip_goal:
-        goal(chains=args.goal_chains, draws=1000, tune=1000)
+        goal(chains=args.goal_chains, draws=args.goal_draws, tune=args.goal_tune)
     if not args.skip_scaling:
         scaling(sizes, args.max_per_response, draws=500, tune=500)
 

@@ -169,12 +169,12 @@ def model_structure(data: CellCounts, interaction: bool | str = "auto") -> dict[
 
 
 PARAMETRIZATIONS = ("auto", "noncentred", "centred")
-CENTRED_FROM = 15  # answers per group from which the data, not the prior, pin an effect down
+CENTRED_FROM = 40  # answers per group from which the data, not the prior, pin an effect down
 
 
 def centring(data: CellCounts, parametrization: str = "auto") -> dict[str, bool]:
     """Centred or non-centred random effects: "auto" centres an effect when each of its
-    groups holds ≥ 15 answers (then the likelihood dominates and the non-centred funnel
+    groups holds ≥ 40 answers (then the likelihood dominates and the non-centred funnel
     slows NUTS down); sparse groups stay non-centred."""
     if parametrization not in PARAMETRIZATIONS:
         raise ValueError(

@@ -81,7 +81,7 @@ def fit_hierarchical(
     "both". ``interaction``: identity × variant effects ("auto": when ≥ 2 identities and
     ≥ 2 variants). ``position``: "conditional" (expected answers at the average prompt
     variant) or "marginal" (averaged over the variant distribution). ``parametrization``:
-    "auto" (centred effects where groups hold ≥ 15 answers), "centred" or "noncentred".
+    "auto" (centred effects where groups hold ≥ 40 answers), "centred" or "noncentred".
     """
     if position not in POSITIONS:
         raise ValueError(f"position must be one of {POSITIONS}, got {position!r}")
