@@ -10,6 +10,7 @@ import torch
 
 from llmvalues.univar.cli import register
 from llmvalues.univar.encoder import EncoderError, load_encoder, load_published
+from llmvalues.univar.qa import QAError
 from llmvalues.univar.train import TrainConfig, UniVaRTrainer
 from llmvalues.univar.views import ViewSampler
 from test_univar_common import base_encoder, fresh_encoder
@@ -123,3 +124,26 @@ def test_cli_bank_exports_every_wording(tmp_path, capsys):
     with pytest.raises(SystemExit, match="no such QA table"):
         args = parser.parse_args(["univar", "run", str(tmp_path / "missing.csv")])
         args.handler(args)
+
+
+def test_experiment_holds_out_unseen_models_from_training():
+    from llmvalues.univar.experiment import run_experiment
+
+    qa = pd.concat([small_qa().assign(model="m1"), small_qa().assign(model="m2")])
+    qa["identity"] = qa["model"] + qa["identity"].str[1:]
+    qa["kind"] = "value"
+    result = run_experiment(
+        qa,
+        TrainConfig(lam=1, batch_pairs=3, max_steps=2, warmup_steps=1, max_length=32),
+        test_size=0.34,
+        k=3,
+        holdout_models=["m2"],
+        map_methods=(),
+        n_boot=20,
+    )
+    assert set(result.scores["subset"]) == {"value", "value_unseen:m2"}
+    unseen = result.scores[result.scores["subset"] == "value_unseen:m2"]
+    assert (unseen["n_identities"] == 3).all()
+    assert len(result.distances) == 15  # six identities (the default group) → 15 pairs
+    with pytest.raises(QAError, match="every model is held out"):
+        run_experiment(qa, holdout_models=["m1", "m2"])
