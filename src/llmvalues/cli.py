@@ -97,9 +97,10 @@ def build_parser() -> argparse.ArgumentParser:
 def _capability_commands():
     """``register(subparsers)`` of each capability that brings its own subcommands."""
     from llmvalues.collect.cli import register as collect
+    from llmvalues.univar.cli import register as univar
     from llmvalues.valuelex.cli import register as valuelex
 
-    return [collect, valuelex]
+    return [collect, valuelex, univar]
 
 
 def main(argv: list[str] | None = None) -> int:
