@@ -19,7 +19,11 @@ def tao_style_wide(seed=0, models=("gpt-4o", "gpt-3.5"), variants=10):
     """Answer tables in Tao's wide layout: one row per (model, variant), upper-case IVS columns."""
     rng = np.random.default_rng(seed)
     rows = [
-        {"model": m, "variant": f"variant {v}", **{i.ivs_code: rng.choice(i.codes) for i in INSTRUMENT}}
+        {
+            "model": m,
+            "variant": f"variant {v}",
+            **{i.ivs_code: rng.choice(i.codes) for i in INSTRUMENT},
+        }
         for m in models
         for v in range(variants)
     ]
@@ -29,7 +33,10 @@ def tao_style_wide(seed=0, models=("gpt-4o", "gpt-3.5"), variants=10):
 def tao_point(row):
     """Tao's projection written out from their published CSV, independent of the preset code."""
     text = resources.files("llmvalues.data.iw").joinpath("tao2024_projection.csv").read_text()
-    terms = {r["term"]: (float(r["survself_x"]), float(r["tradsec_y"])) for r in csv.DictReader(text.splitlines())}
+    terms = {
+        r["term"]: (float(r["survself_x"]), float(r["tradsec_y"]))
+        for r in csv.DictReader(text.splitlines())
+    }
     x = terms["intercept"][0] + sum(terms[k][0] * row[k.upper()] for k in terms if k != "intercept")
     y = terms["intercept"][1] + sum(terms[k][1] * row[k.upper()] for k in terms if k != "intercept")
     return x, y
@@ -46,7 +53,9 @@ def test_classic_reproduces_tao_exactly():
 
 
 def test_variant_spread_is_reported():
-    fit = fit_map(tao_style_wide(), preset="tao2024", method="classic", identity="model", variant="variant")
+    fit = fit_map(
+        tao_style_wide(), preset="tao2024", method="classic", identity="model", variant="variant"
+    )
     points = fit.points[fit.points["identity"] == "gpt-4o"]
     assert fit.centroids.loc["gpt-4o", "sd_x"] == pytest.approx(points["x"].std())
     assert fit.centroids.loc["gpt-4o", "spread"] > 0
@@ -122,7 +131,9 @@ def test_cultural_prompting_from_identity_attributes():
     result = fit.cultural_prompting(model="family", country="country")["m"]
     per = result.per_country.set_index("country")
     xy = fit.centroids.loc["m as Chile", ["x", "y"]].to_numpy(dtype=float)
-    assert per.loc["Chile", "distance_prompted"] == pytest.approx(np.hypot(*(xy - chile[["x", "y"]].to_numpy(dtype=float))))
+    assert per.loc["Chile", "distance_prompted"] == pytest.approx(
+        np.hypot(*(xy - chile[["x", "y"]].to_numpy(dtype=float)))
+    )
     assert set(per.index) == {"Chile", "Japan"}
     assert japan["cultural_zone"] == "Confucian"
 
@@ -143,9 +154,19 @@ def test_tao_reproduction_example_runs_on_answer_tables_in_their_layout(tmp_path
     for model, rows in wide.groupby("model"):
         rows.drop(columns="model").to_csv(tmp_path / f"{model}.csv", index=False)
     table = example["main"](
-        [str(tmp_path / "gpt-4o.csv"), str(tmp_path / "gpt-3.5.csv"), "--variant", "variant",
-         "--out", str(tmp_path / "map")]
+        [
+            str(tmp_path / "gpt-4o.csv"),
+            str(tmp_path / "gpt-3.5.csv"),
+            "--variant",
+            "variant",
+            "--out",
+            str(tmp_path / "map"),
+        ]
     )
-    expected = np.mean([tao_point(r) for _, r in wide[wide["model"] == "gpt-4o"].iterrows()], axis=0)
-    assert table.loc["gpt-4o", ["x", "y"]].to_numpy(dtype=float) == pytest.approx(expected.round(3), abs=1e-9)
+    expected = np.mean(
+        [tao_point(r) for _, r in wide[wide["model"] == "gpt-4o"].iterrows()], axis=0
+    )
+    assert table.loc["gpt-4o", ["x", "y"]].to_numpy(dtype=float) == pytest.approx(
+        expected.round(3), abs=1e-9
+    )
     assert (tmp_path / "map.png").exists()

@@ -90,7 +90,10 @@ def test_qualities_give_the_autonomy_index(chosen, sep, case):
     assert parsed.code == sum(q.score for q in chosen)
 
 
-@given(pair=st.permutations([1, 2, 3, 4]).map(lambda p: p[:2]), sep=st.sampled_from([",", ", ", " and ", "; "]))
+@given(
+    pair=st.permutations([1, 2, 3, 4]).map(lambda p: p[:2]),
+    sep=st.sampled_from([",", ", ", " and ", "; "]),
+)
 def test_aims_give_the_postmaterialist_index(pair, sep):
     first, second = pair
     parsed = parse_answer(INSTRUMENT["y002"], f"{first}{sep}{second}")

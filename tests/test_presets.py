@@ -20,7 +20,9 @@ def test_official_preset_weights_follow_the_published_parameters():
     params = reference.ivs_pca_parameters()
     coef = load_preset("wvs_official").coef
     assert coef.loc["f118", "x"] == pytest.approx(1.81 * 0.2934784954 / 3.2720034272)
-    assert coef.loc["g006", "y"] == pytest.approx(1.61 * params.loc["g006", "w_tradrat"] / 0.7547284407)
+    assert coef.loc["g006", "y"] == pytest.approx(
+        1.61 * params.loc["g006", "w_tradrat"] / 0.7547284407
+    )
 
 
 def test_tao_offset_slip_is_the_documented_rigid_shift():
@@ -97,7 +99,9 @@ def test_compare_presets_shows_how_two_presets_place_the_same_answers():
     official = table[table["preset"] == "wvs_official"]
     assert (official[["dx", "dy"]] == 0).all().all()
     tao = table[table["preset"] == "tao2024"].reset_index(drop=True)
-    expected = load_preset("tao2024").project(answers) - load_preset("wvs_official").project(answers)
+    expected = load_preset("tao2024").project(answers) - load_preset("wvs_official").project(
+        answers
+    )
     assert np.allclose(tao[["dx", "dy"]].to_numpy(), expected.to_numpy())
 
 

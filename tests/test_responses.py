@@ -84,7 +84,9 @@ def test_wide_missing_codes_become_missing_status_not_numbers():
 def test_wide_errors_name_row_and_column():
     row = {item.ivs_code: item.codes[0] for item in INSTRUMENT}
     frame = pd.DataFrame([row, {**row, "G006": 7}])
-    with pytest.raises(ResponsesError, match=r"row 1, column 'G006': 7 is not a valid code of G006"):
+    with pytest.raises(
+        ResponsesError, match=r"row 1, column 'G006': 7 is not a valid code of G006"
+    ):
         from_wide(frame, identity=None)
     with pytest.raises(ResponsesError, match=r"lacks item column\(s\) \['A165'\]"):
         from_wide(frame.drop(columns="A165"), identity=None)

@@ -17,7 +17,9 @@ def _as_tidy(
 ) -> pd.DataFrame:
     """Accept the tidy table or a wide one (item columns named by IVS code, any case)."""
     if not isinstance(responses, pd.DataFrame):
-        raise ResponsesError(f"responses must be a pandas DataFrame, got {type(responses).__name__}")
+        raise ResponsesError(
+            f"responses must be a pandas DataFrame, got {type(responses).__name__}"
+        )
     codes = set(load_instrument().codes)
     wide = len(codes & {str(c).strip().lower() for c in responses.columns}) == len(codes)
     if wide:

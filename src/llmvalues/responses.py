@@ -79,7 +79,9 @@ def validate_responses(data: pd.DataFrame, instrument: Instrument | None = None)
     df["status"] = df["status"].astype(str).str.strip().str.lower()
     replicate = pd.to_numeric(df["replicate"], errors="coerce")
     if replicate.isna().any() or (replicate != replicate.round()).any():
-        pos = int(np.flatnonzero((replicate.isna() | (replicate != replicate.round())).to_numpy())[0])
+        pos = int(
+            np.flatnonzero((replicate.isna() | (replicate != replicate.round())).to_numpy())[0]
+        )
         raise ResponsesError(
             f"column 'replicate', {_row_label(df, pos)}: {df['replicate'].iloc[pos]!r} "
             "is not a whole number"
@@ -145,7 +147,9 @@ def _find_item_columns(columns: Sequence, instrument: Instrument) -> dict[str, o
         key = str(column).strip().lower()
         if key in instrument.codes:
             if key in found:
-                raise ResponsesError(f"item {key!r} appears twice: columns {found[key]!r} and {column!r}")
+                raise ResponsesError(
+                    f"item {key!r} appears twice: columns {found[key]!r} and {column!r}"
+                )
             found[key] = column
     return found
 
@@ -176,16 +180,18 @@ def from_wide(
         )
     for role, column in (("identity", identity), ("variant", variant), ("replicate", replicate)):
         if column is not None and column not in wide.columns:
-            raise ResponsesError(f"{role} column {column!r} not in the wide table: {list(wide.columns)}")
+            raise ResponsesError(
+                f"{role} column {column!r} not in the wide table: {list(wide.columns)}"
+            )
     frame = wide.reset_index(drop=True)
     ids = frame[identity].astype(str) if identity else pd.Series("all", index=frame.index)
-    variants = (
-        frame[variant].astype(str)
-        if variant
-        else ids.groupby(ids).cumcount().astype(str)
-    )
+    variants = frame[variant].astype(str) if variant else ids.groupby(ids).cumcount().astype(str)
     replicates = frame[replicate] if replicate else pd.Series(0, index=frame.index)
-    attributes = [c for c in frame.columns if c not in items.values() and c not in (identity, variant, replicate)]
+    attributes = [
+        c
+        for c in frame.columns
+        if c not in items.values() and c not in (identity, variant, replicate)
+    ]
     parts = []
     for code, column in items.items():
         values = pd.to_numeric(frame[column], errors="coerce")
@@ -206,9 +212,7 @@ def from_wide(
                 f"wide table row {pos}, column {column!r}: {values.iloc[pos]:g} is not a valid "
                 f"code of {item.ivs_code} ({item.direction})"
             )
-        reason = np.where(
-            values.isna(), "empty in the wide table", "IVS missing code " + text
-        )
+        reason = np.where(values.isna(), "empty in the wide table", "IVS missing code " + text)
         part = pd.DataFrame(
             {
                 "identity": ids,

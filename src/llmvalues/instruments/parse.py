@@ -125,7 +125,11 @@ _QUALITY_PATTERNS: dict[str, tuple[str, ...]] = {
 _AIM_PATTERNS: dict[str, tuple[str, ...]] = {
     "order": (r"maintain(?:ing)? order", r"order in the nation", r"law and order", r"\border\b"),
     "say": (r"more say", r"giving people (?:more )?say", r"say in (?:important )?government"),
-    "prices": (r"(?:fight(?:ing)? )?rising prices", r"fight(?:ing)? (?:rising )?prices", r"inflation"),
+    "prices": (
+        r"(?:fight(?:ing)? )?rising prices",
+        r"fight(?:ing)? (?:rising )?prices",
+        r"inflation",
+    ),
     "speech": (r"freedom of speech", r"free speech", r"protect(?:ing)? (?:the )?freedom"),
 }
 
@@ -199,7 +203,9 @@ def _scale_numbers(text: str, item: Item, shown_high: int) -> tuple[list[float],
     def fraction(m: re.Match) -> str:
         nonlocal problem
         if int(m.group(2)) != shown_high:
-            problem = f"'{m.group(0)}' is a fraction of another scale (this one ends at {shown_high})"
+            problem = (
+                f"'{m.group(0)}' is a fraction of another scale (this one ends at {shown_high})"
+            )
         return f" {m.group(1)} "
 
     def scale_range(m: re.Match) -> str:
@@ -328,7 +334,9 @@ def parse_options(item: Item, text: str, option_map: Mapping[str, int] | None = 
 
 def _choice_hits(norm: str, patterns: Mapping[str, tuple[str, ...]]) -> list[tuple[int, str]]:
     """(position, key) of each non-negated mention, longest patterns first, no overlaps."""
-    ranked = sorted(((p, key) for key, ps in patterns.items() for p in ps), key=lambda t: -len(t[0]))
+    ranked = sorted(
+        ((p, key) for key, ps in patterns.items() for p in ps), key=lambda t: -len(t[0])
+    )
     taken = [False] * len(norm)
     hits = []
     for pattern, key in ranked:
@@ -416,7 +424,9 @@ _PARSERS = {
 }
 
 
-def parse_answer(item: Item, text: str | None, option_map: Mapping[str, int] | None = None) -> Parsed:
+def parse_answer(
+    item: Item, text: str | None, option_map: Mapping[str, int] | None = None
+) -> Parsed:
     """Parse one reply to ``item``; ``option_map`` maps shown labels to raw codes/positions."""
     if text is None:
         return Parsed(None, MISSING, "no reply")

@@ -29,9 +29,13 @@ def autonomy_index(independence, determination, faith, obedience):
     Works on scalars or arrays; NaN in any component gives NaN (a missing index, not zero).
     """
     parts = [np.asarray(v, dtype=float) for v in (independence, determination, faith, obedience)]
-    for name, part in zip(("independence", "determination", "faith", "obedience"), parts, strict=True):
+    for name, part in zip(
+        ("independence", "determination", "faith", "obedience"), parts, strict=True
+    ):
         bad = ~np.isnan(part) & ~np.isin(part, (0.0, 1.0))
         if np.any(bad):
-            raise ValueError(f"Y003 component {name!r} must be 0/1 (chosen or not); got {part[bad][:3]}")
+            raise ValueError(
+                f"Y003 component {name!r} must be 0/1 (chosen or not); got {part[bad][:3]}"
+            )
     value = parts[0] + parts[1] - parts[2] - parts[3]
     return value.item() if value.ndim == 0 else value

@@ -26,7 +26,11 @@ def identity_attributes(responses: pd.DataFrame) -> pd.DataFrame:
     columns = [c for c in responses.columns if c not in ATTRIBUTE_EXCLUDE]
     grouped = responses.groupby("identity", sort=True)
     keep = [c for c in columns if (grouped[c].nunique(dropna=False) <= 1).all()]
-    return grouped[keep].first() if keep else pd.DataFrame(index=sorted(responses["identity"].unique()))
+    return (
+        grouped[keep].first()
+        if keep
+        else pd.DataFrame(index=sorted(responses["identity"].unique()))
+    )
 
 
 def cultural_prompting_pairs(
@@ -135,7 +139,9 @@ def fit_classic(responses: pd.DataFrame, preset: Preset) -> MapFit:
     centroids["n_sets"] = grouped.size()
     centroids["sd_x"] = grouped["x"].std()
     centroids["sd_y"] = grouped["y"].std()
-    offsets = points[["x", "y"]].to_numpy() - centroids.loc[points["identity"], ["x", "y"]].to_numpy()
+    offsets = (
+        points[["x", "y"]].to_numpy() - centroids.loc[points["identity"], ["x", "y"]].to_numpy()
+    )
     centroids["spread"] = pd.Series(np.hypot(*offsets.T)).groupby(points["identity"]).mean().values
     centroids["n_incomplete"] = incomplete.reindex(centroids.index).fillna(0).astype(int)
     return MapFit(

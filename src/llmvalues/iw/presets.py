@@ -51,7 +51,9 @@ class Preset:
         """(…, 10) raw codes in ``ITEMS`` order → (…, 2) map positions (x, y)."""
         values = np.asarray(values, dtype=float)
         if values.shape[-1] != len(ITEMS):
-            raise ValueError(f"expected the last axis to hold {len(ITEMS)} items, got {values.shape}")
+            raise ValueError(
+                f"expected the last axis to hold {len(ITEMS)} items, got {values.shape}"
+            )
         coef = self.coef.loc[list(ITEMS)].to_numpy()
         return values @ coef + self.intercept[["x", "y"]].to_numpy()
 

@@ -49,7 +49,9 @@ def country_name(code: int) -> str:
         return _SHORT_NAMES[code]
     entry = pycountry.countries.get(numeric=f"{code:03d}")
     if entry is None:
-        raise KeyError(f"unknown IVS country code {code}: neither ISO 3166 numeric nor IVS-specific")
+        raise KeyError(
+            f"unknown IVS country code {code}: neither ISO 3166 numeric nor IVS-specific"
+        )
     return getattr(entry, "common_name", entry.name)
 
 

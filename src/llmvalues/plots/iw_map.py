@@ -22,8 +22,16 @@ def _draw_countries(ax, countries: pd.DataFrame, label: bool) -> list:
             continue
         colour, marker = zone_style(zone)
         ax.scatter(
-            rows["x"], rows["y"], s=16, c=colour, marker=marker, alpha=0.85,
-            edgecolors="#404040", linewidths=0.25, label=zone or "no zone given", zorder=2,
+            rows["x"],
+            rows["y"],
+            s=16,
+            c=colour,
+            marker=marker,
+            alpha=0.85,
+            edgecolors="#404040",
+            linewidths=0.25,
+            label=zone or "no zone given",
+            zorder=2,
         )
         if label:
             texts += [
@@ -42,7 +50,10 @@ def _draw_trajectories(ax, trajectories: pd.DataFrame, countries: Iterable[str])
         xs, ys = path["x"].to_numpy(), path["y"].to_numpy()
         ax.plot(xs, ys, color=colour, lw=0.8, alpha=0.7, zorder=1)
         ax.annotate(
-            "", xy=(xs[-1], ys[-1]), xytext=(xs[-2], ys[-2]), zorder=1,
+            "",
+            xy=(xs[-1], ys[-1]),
+            xytext=(xs[-2], ys[-2]),
+            zorder=1,
             arrowprops={"arrowstyle": "-|>", "color": colour, "lw": 0.8, "mutation_scale": 7},
         )
         ax.text(xs[0], ys[0], f"{int(path['year'].iloc[0])}", fontsize=4.5, color=colour)
@@ -78,8 +89,15 @@ def plot_map(
             _draw_trajectories(ax, preset.trajectories, names)
         if points is not None and len(points):
             ax.scatter(
-                points["x"], points["y"], s=42, marker="*", c=LLM_COLOR, zorder=5,
-                edgecolors="white", linewidths=0.4, label="LLM",
+                points["x"],
+                points["y"],
+                s=42,
+                marker="*",
+                c=LLM_COLOR,
+                zorder=5,
+                edgecolors="white",
+                linewidths=0.4,
+                label="LLM",
             )
             texts += [
                 ax.text(x, y, str(name), fontsize=7, weight="bold", color=LLM_COLOR, zorder=6)
@@ -90,17 +108,24 @@ def plot_map(
         ax.axhline(0, color="#BDBDBD", lw=0.6, zorder=0)
         ax.axvline(0, color="#BDBDBD", lw=0.6, zorder=0)
         ax.set_title(title or f"Inglehart–Welzel cultural map ({preset.name})")
-        ax.legend(
-            loc="upper left", bbox_to_anchor=(1.01, 1.0), markerscale=1.1, handletextpad=0.3
-        )
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), markerscale=1.1, handletextpad=0.3)
         if texts:
             adjust_text(
-                texts, ax=ax, expand=(1.05, 1.2), only_move={"text": "xy"},
+                texts,
+                ax=ax,
+                expand=(1.05, 1.2),
+                only_move={"text": "xy"},
                 arrowprops={"arrowstyle": "-", "color": "#9E9E9E", "lw": 0.3},
             )
         if caption:
             fig.text(
-                0.01, -0.01, f"Reference points: {preset.citation}", fontsize=5.5,
-                color="#5A5A5A", wrap=True, ha="left", va="top",
+                0.01,
+                -0.01,
+                f"Reference points: {preset.citation}",
+                fontsize=5.5,
+                color="#5A5A5A",
+                wrap=True,
+                ha="left",
+                va="top",
             )
     return fig, ax

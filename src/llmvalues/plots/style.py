@@ -65,7 +65,9 @@ def figure_style():
         yield
 
 
-def save_figure(fig, path: str | Path, formats: tuple[str, ...] = ("pdf", "svg", "png")) -> list[Path]:
+def save_figure(
+    fig, path: str | Path, formats: tuple[str, ...] = ("pdf", "svg", "png")
+) -> list[Path]:
     """Save ``fig`` as vector (PDF/SVG) and 300-dpi PNG next to ``path`` (suffix ignored)."""
     stem = Path(path)
     stem = stem.with_suffix("") if stem.suffix.lstrip(".") in ("pdf", "svg", "png") else stem
