@@ -4,13 +4,17 @@ from llmvalues.fit import fit_map
 from llmvalues.instruments import load_instrument, parse_answer
 from llmvalues.iw import MapFit, Preset, compare_presets, from_ivs, load_preset, read_ivs
 from llmvalues.measure import cfa_map
+from llmvalues.measure.hierarchical import HierarchicalMap, HierarchicalMapFit, Priors
 from llmvalues.responses import ResponsesError, from_wide, to_wide, validate_responses
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "HierarchicalMap",
+    "HierarchicalMapFit",
     "MapFit",
     "Preset",
+    "Priors",
     "ResponsesError",
     "__version__",
     "cfa_map",

@@ -74,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     fit = sub.add_parser("fit", help="place identities on the Inglehart-Welzel map")
     fit.add_argument("responses", help="Responses table (tidy or wide), .csv or .parquet")
     fit.add_argument("--preset", default="wvs_official", help="map preset (default wvs_official)")
-    fit.add_argument("--method", default="classic", choices=["classic", "hierarchical"])
+    fit.add_argument("--method", default="hierarchical", choices=["classic", "hierarchical"])
     fit.add_argument("--identity", default="identity", help="identity column (wide tables)")
     fit.add_argument("--variant", default=None, help="variant column (wide tables)")
     fit.add_argument("--out", default=None, help="folder for centroids.csv and the map figure")

@@ -7,6 +7,7 @@ import pandas as pd
 from llmvalues.instruments import load_instrument
 from llmvalues.iw.classic import MapFit, fit_classic
 from llmvalues.iw.presets import Preset, load_preset
+from llmvalues.measure.hierarchical import HierarchicalMapFit, fit_hierarchical
 from llmvalues.responses import ResponsesError, from_wide, validate_responses
 
 METHODS = ("classic", "hierarchical")
@@ -36,19 +37,21 @@ def _as_tidy(
 def fit_map(
     responses: pd.DataFrame,
     preset: str | Preset = "wvs_official",
-    method: str = "classic",
+    method: str = "hierarchical",
     identity: str | None = "identity",
     variant: str | None = None,
     replicate: str | None = None,
     **options,
-) -> MapFit:
+) -> MapFit | HierarchicalMapFit:
     """Place each identity on the IW map.
 
     ``responses``: the tidy Responses table, or a wide table (one row per response set,
     one column per item named by IVS code) whose ``identity``/``variant``/``replicate``
     columns are named by the arguments. ``preset``: a built-in name or a :class:`Preset`.
-    ``method="classic"`` projects complete response sets and averages them per identity;
-    ``method="hierarchical"`` fits the Bayesian ordinal model (``options`` go to it).
+    ``method="hierarchical"`` (default) fits the Bayesian ordinal model with prompt-variant
+    effects and returns credible intervals (``options`` go to
+    :func:`llmvalues.measure.hierarchical.fit_hierarchical`); ``method="classic"`` projects
+    complete response sets and averages them per identity (Tao et al.'s computation).
     """
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; choose one of {list(METHODS)}")
@@ -58,6 +61,4 @@ def fit_map(
         if options:
             raise TypeError(f"method='classic' takes no options, got {sorted(options)}")
         return fit_classic(tidy, chosen)
-    from llmvalues.measure.hierarchical import fit_hierarchical
-
     return fit_hierarchical(tidy, chosen, **options)

@@ -161,7 +161,7 @@ def compare_presets(values: pd.DataFrame, presets=("wvs_official", "tao2024")) -
         frames.append(xy.assign(preset=preset.name, set=values.index))
     out = pd.concat(frames, ignore_index=True)
     first = out[out["preset"] == load_preset(presets[0]).name].set_index("set")[["x", "y"]]
-    shifted = out.join(first, on="set", rsuffix="_ref")
+    shifted = out.merge(first, left_on="set", right_index=True, suffixes=("", "_ref"))
     out["dx"] = shifted["x"] - shifted["x_ref"]
     out["dy"] = shifted["y"] - shifted["y_ref"]
     return out[["set", "preset", "x", "y", "dx", "dy"]]
