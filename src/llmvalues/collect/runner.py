@@ -81,7 +81,10 @@ class _Run:
         self.attempts = 0
         self.failures_in_a_row = 0
         self.fatal: str | None = None
-        self.bar = tqdm(total=len(plan), desc="collect", unit="cell", disable=not progress)
+        # None: tqdm shows the bar on a terminal only, so logs of batch jobs stay readable
+        self.bar = tqdm(
+            total=len(plan), desc="collect", unit="cell", disable=None if progress else True
+        )
         self.run_id = ""
 
     async def call(self, request: Request) -> tuple[Reply | None, str, float, int]:
