@@ -7,9 +7,13 @@ from collections.abc import Iterable
 import matplotlib.pyplot as plt
 import pandas as pd
 from adjustText import adjust_text
+from matplotlib import patheffects
 
 from llmvalues.iw.presets import Preset, load_preset
 from llmvalues.plots.style import AXIS_LABELS, CULTURAL_ZONES, LLM_COLOR, figure_style, zone_style
+
+# a white outline keeps labels legible over ellipses, lines and other points
+HALO = [patheffects.withStroke(linewidth=2.2, foreground="white")]
 
 
 def _draw_countries(ax, countries: pd.DataFrame, label: bool) -> list:
@@ -100,7 +104,16 @@ def plot_map(
                 label="LLM",
             )
             texts += [
-                ax.text(x, y, str(name), fontsize=7, weight="bold", color=LLM_COLOR, zorder=6)
+                ax.text(
+                    x,
+                    y,
+                    str(name),
+                    fontsize=7,
+                    weight="bold",
+                    color=LLM_COLOR,
+                    zorder=6,
+                    path_effects=HALO,
+                )
                 for name, x, y in zip(points.index, points["x"], points["y"], strict=True)
             ]
         ax.set_xlabel(AXIS_LABELS["x"])
