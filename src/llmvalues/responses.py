@@ -247,11 +247,6 @@ def pivot_codes(tidy: pd.DataFrame, instrument: Instrument | None = None) -> pd.
     return wide
 
 
-def complete_sets(wide: pd.DataFrame) -> pd.DataFrame:
-    """Rows of a wide table with an ok answer to every item (what the classic map needs)."""
-    return wide.dropna(how="any")
-
-
 def status_counts(tidy: pd.DataFrame) -> pd.DataFrame:
     """Counts of each status per identity × item of a validated table (for refusal rates)."""
     counts = tidy.groupby(["identity", "item", "status"]).size().unstack("status", fill_value=0)

@@ -158,7 +158,9 @@ def load_instrument(name: str = "ivs10", wording: str = "default") -> Instrument
     spec = _read_json("llmvalues.instruments.data", "ivs10.json")
     prompts = {raw["code"]: raw["prompt"] for raw in spec["items"]}
     if wording == "tao2024":
-        tao = _read_json("llmvalues.data.iw", "tao2024_prompts.json")
+        from llmvalues.iw.reference import tao2024_prompts  # here: llmvalues.iw imports us
+
+        tao = tao2024_prompts()
         prompts = {q["item"]: q["prompt"] for q in tao["questions"]}
     items = tuple(_item_from_dict(raw, prompts[raw["code"]]) for raw in spec["items"])
     return Instrument(spec["name"], spec["title"], spec["citation"], items, wording)

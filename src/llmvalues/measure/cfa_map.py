@@ -7,13 +7,14 @@ from os import PathLike
 
 import pandas as pd
 
+from llmvalues.iw.presets import SURVSELF_ITEMS as SURVIVAL_SELF_EXPRESSION
+from llmvalues.iw.presets import TRADRAT_ITEMS as TRADITIONAL_SECULAR
+
 from .cfa import cfa
 from .cfa_result import CFAResult
 from .invariance import InvarianceResult, invariance
 from .validation import DataError
 
-TRADITIONAL_SECULAR = ("f063", "y003", "f120", "g006", "e018")
-SURVIVAL_SELF_EXPRESSION = ("y002", "a008", "f118", "e025", "a165")
 IW_MODEL = (
     f"tradsec =~ {' + '.join(TRADITIONAL_SECULAR)}\n"
     f"survself =~ {' + '.join(SURVIVAL_SELF_EXPRESSION)}"
