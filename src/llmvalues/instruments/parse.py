@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 from llmvalues.instruments.items import Item
 from llmvalues.instruments.recode import postmaterialist_index
@@ -25,6 +26,7 @@ OK, REFUSAL, INVALID, OUT_OF_RANGE, MISSING, ERROR = (
     "error",
 )
 STATUSES = (OK, REFUSAL, INVALID, OUT_OF_RANGE, MISSING, ERROR)
+K = TypeVar("K")
 
 
 @dataclass(frozen=True)
@@ -161,15 +163,15 @@ def _finish(code: int, text: str, detail: str = "") -> Parsed:
     return Parsed(code, OK, note)
 
 
-def _find_phrases(text: str, phrases: Mapping[int, tuple[str, ...]]) -> list[tuple[int, int]]:
-    """(position, code) of non-negated phrase matches, longest phrases first, no overlaps."""
+def _find_phrases(text: str, patterns: Mapping[K, tuple[str, ...]]) -> list[tuple[int, K]]:
+    """(position, key) of non-negated whole-word regex matches, longest first, no overlaps."""
     ranked = sorted(
-        ((p, code) for code, ps in phrases.items() for p in ps), key=lambda t: -len(t[0])
+        ((p, key) for key, ps in patterns.items() for p in ps), key=lambda t: -len(t[0])
     )
     taken = [False] * len(text)
     found = []
     for phrase, code in ranked:
-        for m in re.finditer(r"(?<![a-z])" + re.escape(phrase) + r"(?![a-z])", text):
+        for m in re.finditer(r"(?<![a-z])" + phrase + r"(?![a-z])", text):
             if any(taken[m.start() : m.end()]):
                 continue
             if _NEGATION.search(text[: m.start()]) and not phrase.startswith(("not", "never")):
@@ -183,7 +185,7 @@ def _label_phrases(item: Item) -> dict[int, tuple[str, ...]]:
     phrases = {code: (label.lower(),) for code, label in item.labels.items()}
     for code, extra in _SYNONYMS.get(item.code, {}).items():
         phrases[code] = tuple(dict.fromkeys(phrases.get(code, ()) + extra))
-    return phrases
+    return {code: tuple(re.escape(p) for p in ps) for code, ps in phrases.items()}
 
 
 # ---------------------------------------------------------------- numeric / labelled scales
@@ -332,24 +334,6 @@ def parse_options(item: Item, text: str, option_map: Mapping[str, int] | None = 
 # ---------------------------------------------------------------- multi-select (Y003)
 
 
-def _choice_hits(norm: str, patterns: Mapping[str, tuple[str, ...]]) -> list[tuple[int, str]]:
-    """(position, key) of each non-negated mention, longest patterns first, no overlaps."""
-    ranked = sorted(
-        ((p, key) for key, ps in patterns.items() for p in ps), key=lambda t: -len(t[0])
-    )
-    taken = [False] * len(norm)
-    hits = []
-    for pattern, key in ranked:
-        for m in re.finditer(r"(?<![a-z])" + pattern + r"(?![a-z])", norm):
-            if any(taken[m.start() : m.end()]):
-                continue
-            if _NEGATION.search(norm[: m.start()]) and not pattern.startswith("not"):
-                continue
-            taken[m.start() : m.end()] = [True] * (m.end() - m.start())
-            hits.append((m.start(), key))
-    return sorted(hits)
-
-
 def _numbered_choices(norm: str, item: Item, option_map: Mapping[str, int] | None) -> list[str]:
     """Choices given by their listed number ("2, 8, 11"), mapped through the shown order."""
     if re.search(r"[a-z]{3,}", norm):
@@ -369,7 +353,7 @@ def parse_qualities(item: Item, text: str, option_map: Mapping[str, int] | None 
     norm = normalise(text)
     if not norm:
         return Parsed(None, INVALID, "empty reply")
-    chosen = list(dict.fromkeys(key for _, key in _choice_hits(norm, _QUALITY_PATTERNS)))
+    chosen = list(dict.fromkeys(key for _, key in _find_phrases(norm, _QUALITY_PATTERNS)))
     if not chosen:
         chosen = list(dict.fromkeys(_numbered_choices(norm, item, option_map)))
         unknown = [k for k in chosen if k.startswith("#")]
@@ -398,7 +382,7 @@ def parse_aims(item: Item, text: str, option_map: Mapping[str, int] | None = Non
     if not norm:
         return Parsed(None, INVALID, "empty reply")
     keys = [c.key for c in item.choices]
-    aims = list(dict.fromkeys(key for _, key in _choice_hits(norm, _AIM_PATTERNS)))
+    aims = list(dict.fromkeys(key for _, key in _find_phrases(norm, _AIM_PATTERNS)))
     if not aims:
         mapping = {int(k): v for k, v in (option_map or {}).items()} or {
             i + 1: i + 1 for i in range(len(keys))
