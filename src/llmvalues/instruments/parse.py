@@ -181,6 +181,24 @@ def _find_phrases(text: str, patterns: Mapping[K, tuple[str, ...]]) -> list[tupl
     return sorted(found)
 
 
+def _settle(
+    item: Item, text: str, code: int | None, token: str, label_codes: list[int], what: str
+) -> Parsed:
+    """One answer from a shown token (number, letter) and the labels written: they must agree.
+
+    With no token, a single written label is the answer; ``what`` names what was missing.
+    """
+    if code is not None:
+        if label_codes and label_codes != [code]:
+            return Parsed(None, INVALID, f"{token} contradicts the label written ({label_codes})")
+        return _finish(code, text)
+    if len(label_codes) == 1:
+        return _finish(label_codes[0], text, f"label written out: {item.labels[label_codes[0]]}")
+    if len(label_codes) > 1:
+        return Parsed(None, INVALID, f"several answer labels ({label_codes}); no single answer")
+    return _no_answer(text, what)
+
+
 def _label_phrases(item: Item) -> dict[int, tuple[str, ...]]:
     phrases = {code: (label.lower(),) for code, label in item.labels.items()}
     for code, extra in _SYNONYMS.get(item.code, {}).items():
@@ -257,17 +275,10 @@ def parse_scale(item: Item, text: str, option_map: Mapping[str, int] | None = No
         if int(value) not in mapping:
             low, high = min(mapping), max(mapping)
             return Parsed(None, OUT_OF_RANGE, f"{value:g} is outside the scale {low}–{high}")
-        code = mapping[int(value)]
-        if fully_labelled and label_codes and label_codes != [code]:
-            return Parsed(
-                None, INVALID, f"number {value:g} contradicts the label written ({label_codes})"
-            )
-        return _finish(code, text)
-    if len(label_codes) == 1:
-        return _finish(label_codes[0], text, f"label written out: {item.labels[label_codes[0]]}")
-    if len(label_codes) > 1:
-        return Parsed(None, INVALID, f"several answer labels ({label_codes}); no single answer")
-    return _no_answer(text, "number on the scale")
+        # end-point labels ("very important") never overrule a number on a 1-10 scale
+        checked = label_codes if fully_labelled else []
+        return _settle(item, text, mapping[int(value)], f"number {value:g}", checked, "")
+    return _settle(item, text, None, "", label_codes, "number on the scale")
 
 
 # ---------------------------------------------------------------- lettered options
@@ -318,17 +329,8 @@ def parse_options(item: Item, text: str, option_map: Mapping[str, int] | None = 
     if len(shown) > 1:
         return Parsed(None, INVALID, f"several options ({', '.join(shown)}); no single answer")
     if shown:
-        code = mapping[shown[0]]
-        if label_codes and label_codes != [code]:
-            return Parsed(
-                None, INVALID, f"option {shown[0]} contradicts the label written ({label_codes})"
-            )
-        return _finish(code, text)
-    if len(label_codes) == 1:
-        return _finish(label_codes[0], text, f"label written out: {item.labels[label_codes[0]]}")
-    if len(label_codes) > 1:
-        return Parsed(None, INVALID, f"several answer labels ({label_codes}); no single answer")
-    return _no_answer(text, "option letter")
+        return _settle(item, text, mapping[shown[0]], f"option {shown[0]}", label_codes, "")
+    return _settle(item, text, None, "", label_codes, "option letter")
 
 
 # ---------------------------------------------------------------- multi-select (Y003)
