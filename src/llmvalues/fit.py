@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
 from llmvalues.instruments import load_instrument
 from llmvalues.iw.classic import MapFit, fit_classic
 from llmvalues.iw.presets import Preset, load_preset
-from llmvalues.measure.hierarchical import HierarchicalMapFit, fit_hierarchical
 from llmvalues.responses import ResponsesError, from_wide, validate_responses
+
+if TYPE_CHECKING:
+    from llmvalues.measure.hierarchical import HierarchicalMapFit
 
 METHODS = ("classic", "hierarchical")
 
@@ -61,4 +65,7 @@ def fit_map(
         if options:
             raise TypeError(f"method='classic' takes no options, got {sorted(options)}")
         return fit_classic(tidy, chosen)
+    # imported here: PyMC takes a second or more to import, and most commands never need it
+    from llmvalues.measure.hierarchical import fit_hierarchical
+
     return fit_hierarchical(tidy, chosen, **options)
