@@ -20,10 +20,10 @@ import numpy as np
 import pandas as pd
 import pymc as pm
 import pytensor.tensor as pt
-from pymc.distributions.dist_math import normal_lcdf
 from scipy import special, stats
 
 from llmvalues.measure.hier_data import CellCounts
+from llmvalues.measure.hier_loglik import ordinal_count_loglik
 
 LINKS = ("logit", "probit")
 _BIG = 100.0  # stands in for ±inf at the open ends of the outer categories
@@ -132,10 +132,6 @@ def category_probs(eta: np.ndarray, cuts: np.ndarray, link: str) -> np.ndarray:
     return np.clip(upper - lower, 0.0, 1.0)
 
 
-def _lcdf(z, link: str):
-    return -pt.softplus(-z) if link == "logit" else normal_lcdf(0.0, 1.0, z)
-
-
 def boundary_map(n_categories: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(A, b) with A @ gaps + b = every item's boundaries, flattened row by row.
 
@@ -213,7 +209,7 @@ def build_model(
     }
     n_items = len(data.items)
     row_item = data.cell_item[data.row_cell]
-    # flat 1-D gathers: much cheaper gradients than multi-dimensional fancy indexing
+    # row → index of its lower boundary in the flat (item × boundary) vector
     kmax1 = int(k.max()) + 1
     low_idx = row_item * kmax1 + data.row_category
     with pm.Model(coords=coords) as model:
@@ -238,21 +234,11 @@ def build_model(
             else:
                 inter = pm.Normal("interaction_z", 0.0, 1.0, dims="cell") * iscale[data.cell_item]
             cell_eta = cell_eta + inter
-        eta = cell_eta[data.row_cell]
         a_map, b_map = boundary_map(k)
         # guard: an overflowing gap proposed in early warm-up would make inf·0 = NaN in the dot
         flat = pt.dot(pt.constant(a_map), pt.minimum(gaps, 1e3)) + b_map
-        upper = flat[low_idx + 1] - eta
-        lower = flat[low_idx] - eta
-        if link == "logit":
-            # log(σ(u) − σ(l)) = −softplus(−u) − softplus(l) + log(1 − exp(l − u)); l − u does
-            # not depend on eta, so the last term is computed once per item × category.
-            pairs, pair_of_row = np.unique(low_idx, return_inverse=True)
-            width = pt.log1mexp(flat[pairs] - flat[pairs + 1])
-            logp = -pt.softplus(-upper) - pt.softplus(lower) + width[pair_of_row]
-        else:
-            logp = pm.math.logdiffexp(_lcdf(upper, link), _lcdf(lower, link))
-        pm.Potential("loglik", pt.sum(counts * logp))
+        loglik = ordinal_count_loglik(flat, cell_eta, counts, low_idx, data.row_cell, link)
+        pm.Potential("loglik", loglik)
     model.link = link  # type: ignore[attr-defined]
     model.structure = structure  # type: ignore[attr-defined]
     return model

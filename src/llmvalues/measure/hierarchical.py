@@ -7,6 +7,7 @@ The model is described in :mod:`llmvalues.measure.hier_model` and docs/hierarchi
 
 from __future__ import annotations
 
+import os
 import warnings
 from typing import Any
 
@@ -32,6 +33,19 @@ def _check_sampler_args(draws: int, tune: int, chains: int) -> None:
     for name, value, low in (("draws", draws, 50), ("tune", tune, 50), ("chains", chains, 1)):
         if not isinstance(value, int | np.integer) or value < low:
             raise ValueError(f"{name} must be an integer ≥ {low}, got {value!r}")
+
+
+def default_cores(chains: int) -> int:
+    """Processes for the chains: every CPU this process may use, at most one per chain.
+
+    PyMC's own default assumes half the CPUs are hyper-threads and so samples a 2-CPU
+    machine's chains one after another; this counts the CPUs actually available.
+    """
+    try:
+        available = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        available = os.cpu_count() or 1
+    return max(1, min(chains, available))
 
 
 def posterior_positions(
@@ -82,6 +96,8 @@ def fit_hierarchical(
     ≥ 2 variants). ``position``: "conditional" (expected answers at the average prompt
     variant) or "marginal" (averaged over the variant distribution). ``parametrization``:
     "auto" (centred effects where groups hold ≥ 40 answers), "centred" or "noncentred".
+    ``cores``: processes for the chains (default :func:`default_cores`: one per chain, up to
+    the CPUs available).
     """
     if position not in POSITIONS:
         raise ValueError(f"position must be one of {POSITIONS}, got {position!r}")
@@ -99,7 +115,7 @@ def fit_hierarchical(
             draws=draws,
             tune=tune,
             chains=chains,
-            cores=cores,
+            cores=cores or default_cores(chains),
             target_accept=target_accept,
             random_seed=random_seed,
             progressbar=progressbar,
