@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from llmvalues.measure import convergence
+
 
 def posterior_array(idata: az.InferenceData, name: str) -> np.ndarray:
     """A posterior variable as a numpy array (chain, draw, …)."""
@@ -43,31 +45,17 @@ def convergence_table(idata: az.InferenceData, var_names: Sequence[str]) -> pd.D
     """Per variable: worst R-hat, smallest bulk and tail ESS over its elements."""
     rows = []
     for name in var_names:
-        sub = idata.posterior[[name]]
-        rhat = az.rhat(sub)[name].to_numpy()
-        bulk = az.ess(sub, method="bulk")[name].to_numpy()
-        tail = az.ess(sub, method="tail")[name].to_numpy()
+        stats = convergence.summary(posterior_array(idata, name))
         rows.append(
             {
                 "variable": name,
-                "size": int(np.size(rhat)),
-                "r_hat_max": float(np.nanmax(rhat)),
-                "ess_bulk_min": float(np.nanmin(bulk)),
-                "ess_tail_min": float(np.nanmin(tail)),
+                "size": int(np.size(stats["r_hat"])),
+                "r_hat_max": float(np.nanmax(stats["r_hat"])),
+                "ess_bulk_min": float(np.nanmin(stats["ess_bulk"])),
+                "ess_tail_min": float(np.nanmin(stats["ess_tail"])),
             }
         )
     return pd.DataFrame(rows).set_index("variable")
-
-
-def element_table(idata: az.InferenceData, name: str) -> pd.DataFrame:
-    """R-hat and ESS of every element of one variable (tidy, one row per element)."""
-    sub = idata.posterior[[name]]
-    parts = {
-        "r_hat": az.rhat(sub)[name],
-        "ess_bulk": az.ess(sub, method="bulk")[name],
-        "ess_tail": az.ess(sub, method="tail")[name],
-    }
-    return xr.Dataset(parts).to_dataframe().reset_index()
 
 
 def sampler_health(idata: az.InferenceData) -> dict[str, object]:
