@@ -2,6 +2,8 @@
 
 Run: ``.venv/bin/python benchmarks/bench_hierarchical.py [--quick] [--skip-goal]``
 
+0. Gradient: µs per log-likelihood + gradient on the goal data, the hand-written Op
+   against the same likelihood differentiated by PyTensor (the ratio is the speed-up).
 1. Scaling: the same cells (5 identities × 4 variants × 10 items) with 1k … 1M answers,
    fitted on aggregated counts and — up to ``--max-per-response`` answers — on one
    likelihood row per answer (the baseline). Prints seconds, the smallest bulk ESS of the
@@ -22,13 +24,17 @@ import warnings
 
 import numpy as np
 import pymc as pm
+import pytensor
+import pytensor.tensor as pt
+from pymc.distributions.dist_math import normal_lcdf
 
 from llmvalues.iw.presets import load_preset
 from llmvalues.measure.hier_arviz import add_posterior, convergence_table
 from llmvalues.measure.hier_data import aggregate_responses
-from llmvalues.measure.hier_model import build_model
+from llmvalues.measure.hier_loglik import ordinal_count_loglik
+from llmvalues.measure.hier_model import LINKS, boundary_map, build_model, reference_gaps
 from llmvalues.measure.hier_simulate import draw_truth, simulate_responses
-from llmvalues.measure.hierarchical import fit_hierarchical, posterior_positions
+from llmvalues.measure.hierarchical import default_cores, fit_hierarchical, posterior_positions
 
 
 def _fit_data(data, draws: int, tune: int, chains: int, seed: int) -> tuple[float, float, float]:
@@ -39,6 +45,7 @@ def _fit_data(data, draws: int, tune: int, chains: int, seed: int) -> tuple[floa
             draws=draws,
             tune=tune,
             chains=chains,
+            cores=default_cores(chains),
             random_seed=seed,
             progressbar=False,
             compute_convergence_checks=False,
@@ -80,6 +87,51 @@ def scaling(sizes: list[int], max_per_response: int, draws: int, tune: int) -> N
         print(line, flush=True)
 
 
+def _autodiff_loglik(flat, cell_eta, counts, low, cell, link):
+    """Baseline: the same likelihood written as a PyTensor graph and differentiated by it."""
+    eta = cell_eta[cell]
+    upper, lower = flat[low + 1] - eta, flat[low] - eta
+    if link == "logit":
+        pairs, pair_of_row = np.unique(low, return_inverse=True)  # width once per category
+        width = pt.log1mexp(flat[pairs] - flat[pairs + 1])
+        logp = -pt.softplus(-upper) - pt.softplus(lower) + width[pair_of_row]
+    else:
+        logp = pm.math.logdiffexp(normal_lcdf(0.0, 1.0, upper), normal_lcdf(0.0, 1.0, lower))
+    return pt.sum(counts * logp)
+
+
+def gradient_cost(repeats: int = 300) -> None:
+    """µs per log-likelihood + gradient on the goal data: the Op vs PyTensor autodiff."""
+    rng = np.random.default_rng(2)
+    truth = draw_truth(20, 30, rng, variant_scale=0.4, interaction_scale=0.3)
+    data = aggregate_responses(simulate_responses(truth, 5, rng), validate=False)
+    kmax1 = int(data.n_categories.max()) + 1
+    low = data.cell_item[data.row_cell] * kmax1 + data.row_category
+    a_map, b_map = boundary_map(data.n_categories)
+    gaps, cell_eta = pt.dvector("gaps"), pt.dvector("cell_eta")
+    flat = pt.dot(pt.constant(a_map), gaps) + b_map
+    counts = pt.constant(data.row_count)
+    values = [
+        np.concatenate([reference_gaps(int(k), "logit") for k in data.n_categories if k > 2]),
+        rng.normal(0, 1, data.n_cells),
+    ]
+    print(f"\n## Log-likelihood + gradient, {len(low):,} rows (µs per call, {repeats} calls)")
+    print(f"{'link':>7} {'autodiff':>9} {'Op':>7} {'ratio':>6}")
+    for link in LINKS:
+        cost = []
+        for build in (_autodiff_loglik, ordinal_count_loglik):
+            total = build(flat, cell_eta, counts, low, data.row_cell, link)
+            fn = pytensor.function(
+                [gaps, cell_eta], [total, *pytensor.grad(total, [gaps, cell_eta])]
+            )
+            fn(*values)
+            start = time.perf_counter()
+            for _ in range(repeats):
+                fn(*values)
+            cost.append((time.perf_counter() - start) / repeats * 1e6)
+        print(f"{link:>7} {cost[0]:>9.0f} {cost[1]:>7.0f} {cost[0] / cost[1]:>6.2f}", flush=True)
+
+
 def goal(chains: int, draws: int, tune: int) -> None:
     """20 identities × 30 variants × 10 items × 5 replicates through fit_hierarchical."""
     rng = np.random.default_rng(2)
@@ -116,6 +168,7 @@ def main() -> None:
     logging.getLogger("pymc").setLevel(logging.ERROR)
     print(f"cpus {os.cpu_count()}, load average {os.getloadavg()[0]:.1f} (other jobs slow it)")
     sizes = [1_000, 10_000] if args.quick else [1_000, 10_000, 100_000, 1_000_000]
+    gradient_cost()
     if not args.skip_goal:
         goal(chains=args.goal_chains, draws=args.goal_draws, tune=args.goal_tune)
     if not args.skip_scaling:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from llmvalues.iw.presets import ITEMS
-from llmvalues.measure.hier_calibration import calibration_study
+from llmvalues.measure.hier_calibration import Design, calibration_study
 from llmvalues.measure.hier_simulate import draw_truth, simulate_responses
 from llmvalues.measure.hierarchical import fit_hierarchical
 
@@ -52,8 +52,9 @@ def test_recovers_expected_answers_and_variant_effects(recovery):
     assert ((lo < 0.6) & (hi > 0.6)).sum() >= 7, (lo, hi)
 
 
-def test_ninety_percent_intervals_cover_the_truth_85_to_95_percent():
-    result = calibration_study(n_datasets=100, seed=0, n_jobs=2)
+@pytest.mark.parametrize(("link", "seed"), [("logit", 0), ("probit", 1)])
+def test_ninety_percent_intervals_cover_the_truth_85_to_95_percent(link, seed):
+    result = calibration_study(n_datasets=100, design=Design(link=link), seed=seed, n_jobs=2)
     print(result)
     coverage = result.coverage()
     assert coverage.loc[0.9, "n"] == 100 * 3 * 2
