@@ -1,5 +1,5 @@
 """The hand-written ordinal log-likelihood Op: values against 400-digit arithmetic, gradients
-against finite differences, and the whole model's likelihood against a numpy recomputation."""
+against finite differences (the whole model's likelihood: tests/test_hierarchical_data.py)."""
 
 from __future__ import annotations
 
@@ -12,10 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pytensor.gradient import verify_grad
 
-from llmvalues.measure.hier_data import aggregate_responses
 from llmvalues.measure.hier_loglik import OrdinalCountLogLik, ordinal_count_loglik, row_logp
-from llmvalues.measure.hier_model import build_model, category_probs, cutpoints_numpy
-from llmvalues.measure.hier_simulate import draw_truth, simulate_responses
 
 mpmath.mp.dps = 400  # Φ(40) − Φ(35) ≈ 1e-268 still needs hundreds of digits
 
@@ -102,34 +99,3 @@ def test_second_derivatives_are_refused_not_silently_zero():
     g = pytensor.grad(ordinal_count_loglik(b, e, pt.constant([1.0, 2.0]), low, cell), e)
     with pytest.raises(NotImplementedError, match="second derivatives"):
         pytensor.grad(g.sum(), e)
-
-
-@pytest.mark.parametrize("link", ["logit", "probit"])
-def test_model_likelihood_equals_a_numpy_recomputation(link):
-    """The model's likelihood term at a random point = Σ counts · log P(category) in numpy."""
-    rng = np.random.default_rng(5)
-    truth = draw_truth(3, 4, rng, link=link)
-    data = aggregate_responses(simulate_responses(truth, 3, rng), validate=False)
-    model = build_model(data, link=link)
-    point = {k: v + rng.normal(0, 0.3, np.shape(v)) for k, v in model.initial_point().items()}
-    loglik = model.point_logps(point, round_vals=12)["loglik"]
-    location = point["location"]
-    gaps = np.exp(point["cut_gap_log__"])
-    cell_eta = location[data.cell_identity, data.cell_item].copy()
-    assert model.structure == {  # type: ignore[attr-defined]
-        "variant_effects": True,
-        "interaction": True,
-        "centred_variants": False,  # 9 answers per variant × item: non-centred
-        "centred_interaction": False,
-    }
-    effect = point["variant_z"] * np.exp(point["variant_scale_log__"])
-    cell_eta += effect[data.cell_variant, data.cell_item]
-    scale = np.exp(point["interaction_scale_log__"])
-    cell_eta += point["interaction_z"] * scale[data.cell_item]
-    cuts = cutpoints_numpy(gaps, data.n_categories)
-    expected = 0.0
-    for row, c in enumerate(data.row_cell):
-        j = data.cell_item[c]
-        p = category_probs(np.array(cell_eta[c]), cuts[j], link)
-        expected += data.row_count[row] * np.log(p[data.row_category[row]])
-    assert float(loglik) == pytest.approx(expected, rel=1e-9)
