@@ -19,7 +19,7 @@ from scipy import special
 
 def _log1mexp(x: np.ndarray) -> np.ndarray:
     """log(1 − exp(x)) for x < 0, accurate at both ends (Mächler 2012)."""
-    x = np.minimum(x, -1e-300)  # a zero-width category (x = 0) gives -inf, not NaN
+    x = np.minimum(x, -1e-300)  # a zero-width category: log(1e-300) ≈ −691, not NaN
     return np.where(x > -np.log(2.0), np.log(-np.expm1(x)), np.log1p(-np.exp(x)))
 
 
