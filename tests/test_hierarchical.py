@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -15,7 +17,12 @@ from llmvalues.fit import fit_map
 from llmvalues.iw.classic import fit_classic
 from llmvalues.iw.presets import ITEMS, load_preset
 from llmvalues.measure.hier_simulate import draw_truth, simulate_responses
-from llmvalues.measure.hierarchical import HierarchicalMap, HierarchicalMapFit, fit_hierarchical
+from llmvalues.measure.hierarchical import (
+    HierarchicalMap,
+    HierarchicalMapFit,
+    default_cores,
+    fit_hierarchical,
+)
 from llmvalues.plots.style import save_figure
 from llmvalues.responses import validate_responses
 
@@ -215,6 +222,15 @@ def test_bad_options_are_named():
         fit_hierarchical(df, priors={"slope": 1.0})
     with pytest.raises(ValueError, match="link must be one of"):
         fit_hierarchical(df, link="cloglog")
+
+
+def test_chains_run_on_every_available_cpu(monkeypatch):
+    """PyMC's own default would count half the CPUs and run a 2-CPU machine's chains in turn."""
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    assert default_cores(4) == 2
+    assert default_cores(1) == 1
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(16)), raising=False)
+    assert default_cores(4) == 4
 
 
 def _codes():
