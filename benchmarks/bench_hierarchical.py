@@ -28,13 +28,13 @@ import pytensor
 import pytensor.tensor as pt
 from pymc.distributions.dist_math import normal_lcdf
 
+from llmvalues.iw.bayes.data import aggregate_responses
+from llmvalues.iw.bayes.estimator import default_cores, fit_hierarchical, posterior_positions
+from llmvalues.iw.bayes.inference_data import add_posterior, convergence_table
+from llmvalues.iw.bayes.likelihood import ordinal_count_loglik
+from llmvalues.iw.bayes.model import LINKS, boundary_map, build_model, reference_gaps
+from llmvalues.iw.bayes.simulate import draw_truth, simulate_responses
 from llmvalues.iw.presets import load_preset
-from llmvalues.measure.hier_arviz import add_posterior, convergence_table
-from llmvalues.measure.hier_data import aggregate_responses
-from llmvalues.measure.hier_loglik import ordinal_count_loglik
-from llmvalues.measure.hier_model import LINKS, boundary_map, build_model, reference_gaps
-from llmvalues.measure.hier_simulate import draw_truth, simulate_responses
-from llmvalues.measure.hierarchical import default_cores, fit_hierarchical, posterior_positions
 
 
 def _fit_data(data, draws: int, tune: int, chains: int, seed: int) -> tuple[float, float, float]:

@@ -1,4 +1,4 @@
-"""Speed of llmvalues.measure against semopy alone (ratios measured in the same run).
+"""Speed of llmvalues.sem against semopy alone (ratios measured in the same run).
 
 Run: .venv/bin/python benchmarks/bench_measure.py [--quick]
 
@@ -18,7 +18,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from llmvalues.measure import cfa, invariance, polychoric
+from llmvalues.sem import cfa, invariance, polychoric
 
 MODEL = "f1 =~ v1 + v2 + v3 + v4 + v5\nf2 =~ v6 + v7 + v8 + v9 + v10"
 

@@ -165,6 +165,10 @@ def analyse(qa: pd.DataFrame, args: argparse.Namespace) -> None:
     print(json.dumps(gaps, indent=1))
     print(per_model.round(3).to_string(index=False))
     print(distance_table(result.distances).to_string())
+    from llmvalues.plots import save_figure
+
+    for method in result.maps:
+        save_figure(result.plot(method=method), args.out / "run" / f"map_{method}")
 
 
 if __name__ == "__main__":

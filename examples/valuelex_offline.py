@@ -20,10 +20,10 @@ import pandas as pd
 from llmvalues.collect.backends.llamacpp import LlamaCppBackend
 from llmvalues.collect.runner import collect
 from llmvalues.collect.store import Store
+from llmvalues.plots.valuelex import plot_dendrogram, plot_loadings, plot_scores
 from llmvalues.valuelex.agreement import AgreementError
 from llmvalues.valuelex.embed import load_encoder
 from llmvalues.valuelex.judges import EmbeddingJudge, LLMJudge
-from llmvalues.valuelex.plots import plot_dendrogram, plot_loadings, plot_scores
 from llmvalues.valuelex.projective import completions_frame, projective_plan
 from llmvalues.valuelex.resources import load_stems
 from llmvalues.valuelex.respondents import resolve_mode

@@ -2,8 +2,7 @@
 
 from llmvalues.fit import fit_map
 from llmvalues.instruments import load_instrument, parse_answer
-from llmvalues.iw import MapFit, Preset, compare_presets, from_ivs, load_preset, read_ivs
-from llmvalues.measure import cfa_map
+from llmvalues.iw import MapFit, Preset, cfa_map, compare_presets, from_ivs, load_preset, read_ivs
 from llmvalues.responses import ResponsesError, from_wide, to_wide, validate_responses
 
 __version__ = "0.1.0"
@@ -14,7 +13,7 @@ _HIERARCHICAL = ("HierarchicalMap", "HierarchicalMapFit", "Priors")
 
 def __getattr__(name: str):
     if name in _HIERARCHICAL:
-        from llmvalues.measure import hierarchical
+        from llmvalues.iw.bayes import estimator as hierarchical
 
         return getattr(hierarchical, name)
     raise AttributeError(f"module 'llmvalues' has no attribute {name!r}")

@@ -12,7 +12,7 @@ from llmvalues.iw.presets import Preset, load_preset
 from llmvalues.responses import ResponsesError, from_wide, validate_responses
 
 if TYPE_CHECKING:
-    from llmvalues.measure.hierarchical import HierarchicalMapFit
+    from llmvalues.iw.bayes.estimator import HierarchicalMapFit
 
 METHODS = ("classic", "hierarchical")
 
@@ -54,7 +54,7 @@ def fit_map(
     columns are named by the arguments. ``preset``: a built-in name or a :class:`Preset`.
     ``method="hierarchical"`` (default) fits the Bayesian ordinal model with prompt-variant
     effects and returns credible intervals (``options`` go to
-    :func:`llmvalues.measure.hierarchical.fit_hierarchical`); ``method="classic"`` projects
+    :func:`llmvalues.iw.bayes.estimator.fit_hierarchical`); ``method="classic"`` projects
     complete response sets and averages them per identity (Tao et al.'s computation).
     """
     if method not in METHODS:
@@ -66,6 +66,6 @@ def fit_map(
             raise TypeError(f"method='classic' takes no options, got {sorted(options)}")
         return fit_classic(tidy, chosen)
     # imported here: PyMC takes a second or more to import, and most commands never need it
-    from llmvalues.measure.hierarchical import fit_hierarchical
+    from llmvalues.iw.bayes.estimator import fit_hierarchical
 
     return fit_hierarchical(tidy, chosen, **options)

@@ -149,6 +149,19 @@ WORDINGS = ("default", "tao2024")
 
 
 @cache
+def tao2024_prompts() -> dict[str, Any]:
+    """Tao et al.'s (2024) question prompts, respondent descriptors and sampling settings.
+
+    Returns
+    -------
+    dict
+        ``questions`` (item, prompt), ``respondent_descriptors`` (variant, text), the
+        cultural-prompting pattern and the sampling settings, from OSF 7sj3w.
+    """
+    return _read_json("llmvalues.instruments.data", "tao2024_prompts.json")
+
+
+@cache
 def load_instrument(name: str = "ivs10", wording: str = "default") -> Instrument:
     """Load a packaged instrument; ``wording="tao2024"`` uses Tao et al.'s exact prompts."""
     if name != "ivs10":
@@ -158,8 +171,6 @@ def load_instrument(name: str = "ivs10", wording: str = "default") -> Instrument
     spec = _read_json("llmvalues.instruments.data", "ivs10.json")
     prompts = {raw["code"]: raw["prompt"] for raw in spec["items"]}
     if wording == "tao2024":
-        from llmvalues.iw.reference import tao2024_prompts  # here: llmvalues.iw imports us
-
         tao = tao2024_prompts()
         prompts = {q["item"]: q["prompt"] for q in tao["questions"]}
     items = tuple(_item_from_dict(raw, prompts[raw["code"]]) for raw in spec["items"])

@@ -1,6 +1,6 @@
 """Prompt variants as data: respondent descriptors, personas, paraphrases, cultural prompting.
 
-Tao et al.'s ten descriptors come from ``llmvalues.iw.reference``; the project's own
+Tao et al.'s ten descriptors come from ``tao2024_prompts.json`` beside the instrument; the project's own
 descriptors, personas and question paraphrases live in ``data/variants_ivs10.json``.
 Option-order permutations are drawn here from a seed so the order used is reproducible.
 """
@@ -15,7 +15,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from llmvalues.instruments.items import Item
+from llmvalues.instruments.items import Item, tao2024_prompts
 
 DESCRIPTOR_SETS = ("tao2024", "llmvalues", "all")
 
@@ -38,8 +38,6 @@ def descriptors(which: str = "tao2024") -> list[Descriptor]:
     """Respondent descriptors: Tao et al.'s 10, the project's 40, or all 50."""
     if which not in DESCRIPTOR_SETS:
         raise ValueError(f"unknown descriptor set {which!r}; available: {list(DESCRIPTOR_SETS)}")
-    from llmvalues.iw.reference import tao2024_prompts
-
     tao = [
         Descriptor(f"tao{int(d['variant'].split()[-1]):02d}", d["text"])
         for d in tao2024_prompts()["respondent_descriptors"]

@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 
 from llmvalues.iw import metrics
-from llmvalues.iw.presets import ITEMS, Preset
+from llmvalues.iw.items import ITEMS
+from llmvalues.iw.presets import Preset
 from llmvalues.responses import KEY, pivot_codes, status_counts
 
 ATTRIBUTE_EXCLUDE = (*KEY, "raw", "code", "status", "reason", "probs")

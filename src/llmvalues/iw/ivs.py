@@ -16,22 +16,9 @@ import pandas as pd
 import pyreadstat
 
 from llmvalues.instruments.recode import autonomy_index, postmaterialist_index
-from llmvalues.iw.presets import ITEMS
+from llmvalues.iw.items import ITEMS, VALID_CODES
 from llmvalues.iw.reference import country_name
 
-# Valid raw codes of each item; IVS missing codes are negative (-1 don't know ... -5 missing).
-VALID_CODES: dict[str, tuple[int, ...]] = {
-    "f063": tuple(range(1, 11)),
-    "y003": (-2, -1, 0, 1, 2),
-    "f120": tuple(range(1, 11)),
-    "g006": (1, 2, 3, 4),
-    "e018": (1, 2, 3),
-    "y002": (1, 2, 3),
-    "a008": (1, 2, 3, 4),
-    "f118": tuple(range(1, 11)),
-    "e025": (1, 2, 3),
-    "a165": (1, 2),
-}
 # Child qualities behind Y003 (autonomy index) and the two aims behind Y002.
 Y003_COMPONENTS = {
     "independence": "A029",

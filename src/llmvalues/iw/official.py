@@ -15,8 +15,9 @@ from os import PathLike
 import numpy as np
 import pandas as pd
 
+from llmvalues.iw.items import ITEMS
 from llmvalues.iw.ivs import read_ivs
-from llmvalues.iw.presets import ITEMS, OFFICIAL_CONSTANTS, TAO_CONSTANTS, Preset, affine_from_pca
+from llmvalues.iw.presets import OFFICIAL_CONSTANTS, TAO_CONSTANTS, Preset, affine_from_pca
 
 
 def _as_arrays(data, weights) -> tuple[np.ndarray, np.ndarray]:

@@ -14,10 +14,7 @@ import numpy as np
 import pandas as pd
 
 from llmvalues.iw import reference
-
-ITEMS = ("f063", "y003", "f120", "g006", "e018", "y002", "a008", "f118", "e025", "a165")
-TRADRAT_ITEMS = ITEMS[:5]
-SURVSELF_ITEMS = ITEMS[5:]
+from llmvalues.iw.items import ITEMS
 
 # Official WVS constants (SPSS syntax "tradrat"): TradAgg = 1.61·s − 0.1, SurvSAgg = 1.81·s + 0.038.
 OFFICIAL_CONSTANTS = {"x": (1.81, 0.038), "y": (1.61, -0.1)}

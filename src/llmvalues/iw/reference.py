@@ -6,10 +6,8 @@ y = traditional→secular-rational; provenance is in ``data/iw/README.md``.
 
 from __future__ import annotations
 
-import json
 from functools import cache
 from importlib import resources
-from typing import Any
 
 import pandas as pd
 import pycountry
@@ -120,10 +118,3 @@ def hall2026_llm_points() -> pd.DataFrame:
     with _open("hall2026_llm_points.csv") as fh:
         raw = pd.read_csv(fh)
     return raw.rename(columns={"survself_x": "x", "tradsec_y": "y"})
-
-
-@cache
-def tao2024_prompts() -> dict[str, Any]:
-    """Tao et al.'s question prompts, respondent descriptors and sampling settings."""
-    with _open("tao2024_prompts.json") as fh:
-        return json.load(fh)

@@ -12,7 +12,7 @@ from llmvalues.univar.evaluate import (
     value_control_gap,
 )
 from llmvalues.univar.loss import MultiViewInfoNCE, cached_backward
-from llmvalues.univar.maps import centroid_distances, distance_table, plot_map, project, value_map
+from llmvalues.univar.maps import centroid_distances, distance_table, project, value_coordinates
 from llmvalues.univar.qa import QAError, qa_text, split_qa, validate_qa
 from llmvalues.univar.train import TrainConfig, TrainResult, UniVaRTrainer, train_univar
 from llmvalues.univar.views import ViewBatch, ViewSampler
@@ -41,7 +41,6 @@ __all__ = [
     "load_bank",
     "load_encoder",
     "load_published",
-    "plot_map",
     "probe_scores",
     "project",
     "qa_text",
@@ -50,5 +49,5 @@ __all__ = [
     "train_univar",
     "validate_qa",
     "value_control_gap",
-    "value_map",
+    "value_coordinates",
 ]

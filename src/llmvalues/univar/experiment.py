@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -18,12 +18,10 @@ import pandas as pd
 from llmvalues.univar.bank import CONTROL, VALUE
 from llmvalues.univar.encoder import load_encoder
 from llmvalues.univar.evaluate import compare_encoders, embed_qa, value_control_gap
-from llmvalues.univar.maps import centroid_distances, distance_table, value_map
+from llmvalues.univar.maps import centroid_distances, distance_table, value_coordinates
 from llmvalues.univar.qa import QAError, split_qa, validate_qa
 from llmvalues.univar.train import TrainConfig, TrainResult, train_univar
 from llmvalues.univar.views import ViewSampler
-
-_LABELS = {"tsne": "t-SNE", "umap": "UMAP"}
 
 
 @dataclass
@@ -35,6 +33,32 @@ class ExperimentResult:
     distances: pd.DataFrame
     training: TrainResult
     encoder: object
+    maps: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    def plot(self, kind: str = "map", method: str = "tsne"):
+        """The value map of the value QAs under the trained encoder (``kind="map"``).
+
+        Parameters
+        ----------
+        kind
+            Only ``"map"``.
+        method
+            One of the projections computed by :func:`run_experiment` (``map_methods``).
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+        """
+        from llmvalues.plots.univar import plot_value_map
+
+        if kind != "map":
+            raise ValueError(f"unknown plot kind {kind!r}; choose 'map'")
+        if method not in self.maps:
+            raise ValueError(f"no {method!r} map was computed; have {sorted(self.maps)}")
+        label = {"tsne": "t-SNE", "umap": "UMAP"}[method]
+        return plot_value_map(
+            self.maps[method], title=f"UniVaR value embedding ({label}), value QAs"
+        )
 
     def summary(self) -> dict:
         """A JSON-ready digest of the results."""
@@ -79,7 +103,11 @@ def run_experiment(
     group: str = "group",
     n_boot: int = 1000,
 ) -> ExperimentResult:
-    """Train on the value QAs, evaluate trained vs base encoder, draw maps, bootstrap distances."""
+    """Train on the value QAs, evaluate trained vs base encoder, project maps, bootstrap distances.
+
+    With ``out_dir`` the scores, distance table, map coordinates and a JSON digest are
+    written there; figures come from :meth:`ExperimentResult.plot`.
+    """
     config = config or TrainConfig()
     qa = validate_qa(qa)
     if group not in qa.columns:
@@ -111,20 +139,12 @@ def run_experiment(
     )
     emb = embed_qa(trained, value)
     distances = centroid_distances(emb, value[group], value["identity"], n_boot=n_boot, seed=seed)
-    result = ExperimentResult(scores, gap, distances, training, trained)
+    maps = {m: value_coordinates(trained, value, m, group, seed) for m in map_methods}
+    result = ExperimentResult(scores, gap, distances, training, trained, maps)
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
-        for method in map_methods:
-            fig, _ = value_map(
-                trained,
-                value,
-                out / f"map_{method}",
-                method,
-                group,
-                seed,
-                title=f"UniVaR value embedding ({_LABELS[method]}), value QAs",
-            )
-            fig.clf()
+        for method, points in maps.items():
+            points.to_csv(out / f"map_{method}.csv", index=False)
         scores.to_csv(out / "scores.csv", index=False)
         distance_table(distances).to_csv(out / "distance_table.csv")
         (out / "results.json").write_text(json.dumps(result.summary(), indent=2, default=str))

@@ -9,7 +9,6 @@ bootstrap intervals (QAs resampled within each identity).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -104,129 +103,34 @@ def distance_table(distances: pd.DataFrame, digits: int = 3) -> pd.DataFrame:
     return table
 
 
-def plot_map(
-    coords: np.ndarray,
-    groups: Sequence,
-    models: Sequence,
-    path: str | Path | None = None,
-    title: str = "",
-    method_label: str = "t-SNE",
-):
-    """Scatter of QA points coloured by group, marked by model, with both kinds of centroid."""
-    import matplotlib.pyplot as plt
-
-    from llmvalues.plots.style import GREY, MARKERS, OKABE_ITO, figure_style, save_figure
-
-    coords = np.asarray(coords)
-    groups, models = np.asarray(groups), np.asarray(models)
-    names = sorted(set(groups))
-    model_names = sorted(set(models))
-    palette = [*OKABE_ITO, GREY, "#000000"]
-    colour = {g: palette[i % len(palette)] for i, g in enumerate(names)}
-    marker = {m: MARKERS[i % len(MARKERS)] for i, m in enumerate(model_names)}
-    with figure_style():
-        fig, ax = plt.subplots(figsize=(7.2, 5.6))
-        for g in names:
-            for m in model_names:
-                sel = (groups == g) & (models == m)
-                if sel.any():
-                    ax.scatter(
-                        *coords[sel].T,
-                        s=9,
-                        alpha=0.35,
-                        color=colour[g],
-                        marker=marker[m],
-                        linewidths=0,
-                    )
-        for (g, m), c in centroids(coords, list(zip(groups, models, strict=True))).iterrows():
-            ax.scatter(
-                *c.to_numpy(),
-                s=70,
-                color=colour[g],
-                marker=marker[m],
-                edgecolors="black",
-                linewidths=0.8,
-                zorder=3,
-            )
-        labels, anchors = [], []
-        for g, c in centroids(coords, groups).iterrows():
-            anchors.append(c.to_numpy())
-            ax.scatter(
-                *c.to_numpy(),
-                s=220,
-                color=colour[g],
-                marker="*",
-                edgecolors="black",
-                linewidths=0.9,
-                zorder=4,
-            )
-            labels.append(ax.text(*c.to_numpy(), f" {g}", fontsize=7.5, zorder=5))
-        _spread_labels(ax, labels, np.asarray(anchors))
-        handles = [
-            plt.Line2D([], [], ls="", marker="o", color=colour[g], label=str(g)) for g in names
-        ]
-        handles += [
-            plt.Line2D(
-                [],
-                [],
-                ls="",
-                marker=marker[m],
-                color="none",
-                markeredgecolor="black",
-                label=f"{m} centroid",
-            )
-            for m in model_names
-        ]
-        handles.append(
-            plt.Line2D(
-                [],
-                [],
-                ls="",
-                marker="*",
-                color="none",
-                markersize=10,
-                markeredgecolor="black",
-                label="group centroid",
-            )
-        )
-        ax.legend(handles=handles, loc="center left", bbox_to_anchor=(1.01, 0.5))
-        ax.set_xlabel(f"{method_label} 1")
-        ax.set_ylabel(f"{method_label} 2")
-        ax.set_xticklabels([])
-        ax.set_yticklabels([])
-        ax.tick_params(length=0)
-        if title:
-            ax.set_title(title)
-        fig.tight_layout()
-    if path is not None:
-        save_figure(fig, path)
-    return fig
-
-
-def _spread_labels(ax, labels, anchors: np.ndarray) -> None:
-    """Move centroid labels off their stars and apart (adjustText), with thin leader lines."""
-    from adjustText import adjust_text
-
-    adjust_text(
-        labels,
-        x=anchors[:, 0],
-        y=anchors[:, 1],
-        ax=ax,
-        expand=(1.6, 2.2),
-        arrowprops={"arrowstyle": "-", "color": "0.4", "lw": 0.5},
-    )
-
-
-def value_map(
+def value_coordinates(
     model,
     qa: pd.DataFrame,
-    path: str | Path | None = None,
     method: str = "tsne",
     group: str = "group",
     seed: int = 0,
-    title: str = "",
-):
-    """Embed the QAs with ``model``, project them and draw the map; return (fig, coords)."""
+) -> pd.DataFrame:
+    """Embed the QAs with ``model`` and project them to 2-D.
+
+    Parameters
+    ----------
+    model
+        A sentence-transformers encoder (trained UniVaR or the base encoder).
+    qa
+        A validated QA table with ``model`` and the ``group`` column.
+    method
+        ``"tsne"`` or ``"umap"``.
+    group
+        The column the map is coloured by (language, country or persona).
+    seed
+        Seed of the projection.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per QA: ``x``, ``y``, ``group``, ``model``; ``attrs["method"]`` names the
+        projection.
+    """
     from llmvalues.univar.evaluate import embed_qa
 
     if group not in qa.columns:
@@ -234,6 +138,13 @@ def value_map(
             f"QA table has no {group!r} column to colour by; columns: {list(qa.columns)}"
         )
     coords = project(embed_qa(model, qa), method=method, seed=seed)
-    label = "t-SNE" if method == "tsne" else "UMAP"
-    fig = plot_map(coords, qa[group].astype(str), qa["model"].astype(str), path, title, label)
-    return fig, coords
+    out = pd.DataFrame(
+        {
+            "x": coords[:, 0],
+            "y": coords[:, 1],
+            "group": qa[group].astype(str).to_numpy(),
+            "model": qa["model"].astype(str).to_numpy(),
+        }
+    )
+    out.attrs["method"] = method
+    return out

@@ -1,7 +1,7 @@
 """Reliability of the discovered dimensions: alpha, omega, split-half and test–retest, with intervals.
 
 Alpha (Feldt interval) and the one-factor EFA behind omega come from
-:mod:`llmvalues.measure`; omega total per dimension is (Σλ)² / ((Σλ)² + Σψ) of a
+:mod:`llmvalues.sem`; omega total per dimension is (Σλ)² / ((Σλ)² + Σψ) of a
 one-factor minres solution, with a bootstrap interval over respondents. Terms with a
 negative primary loading are reverse-scored first.
 """
@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from llmvalues.measure import DataError, alpha, efa
+from llmvalues.sem import DataError, alpha, efa
 
 
 def keyed_items(matrix: pd.DataFrame, table: pd.DataFrame, factor: str) -> pd.DataFrame:

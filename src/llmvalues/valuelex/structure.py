@@ -1,6 +1,6 @@
 """Factor structure of the rating matrix: parallel analysis, oblique EFA, loadings with cut-offs.
 
-The statistics come from :mod:`llmvalues.measure` (``parallel_analysis``, ``efa``); this
+The statistics come from :mod:`llmvalues.sem` (``parallel_analysis``, ``efa``); this
 module decides the number of factors, assigns each term to its primary factor and flags
 cross-loadings, and refuses lexicons too small to factor.
 """
@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from llmvalues.measure import DataError, EFAResult, efa, parallel_analysis
-from llmvalues.measure.factorability import ParallelResult
+from llmvalues.sem import DataError, EFAResult, efa, parallel_analysis
+from llmvalues.sem.factorability import ParallelResult
 
 
 class StructureError(ValueError):

@@ -1,0 +1,170 @@
+"""``llmvalues univar bank | collect | run | map``: UniVaR from the command line."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pandas as pd
+
+
+def _read_qa(path: str) -> pd.DataFrame:
+    """A QA table from CSV or Parquet, with a clear error when it is missing."""
+    p = Path(path)
+    if not p.is_file():
+        raise SystemExit(f"llmvalues univar: no such QA table: {p}")
+    return pd.read_parquet(p) if p.suffix in (".parquet", ".pq") else pd.read_csv(p)
+
+
+def _cmd_bank(args: argparse.Namespace) -> int:
+    from llmvalues.univar.bank import load_bank
+
+    bank = load_bank()
+    frame = bank.to_frame()
+    if args.out:
+        frame.to_csv(args.out, index=False)
+        print(f"wrote {len(frame)} wordings to {args.out}")
+    summary = frame.groupby(["kind", "framework"]).agg(
+        values=("value", "nunique"), questions=("qid", "nunique"), wordings=("key", "size")
+    )
+    print(summary.to_string())
+    return 0
+
+
+def _cmd_collect(args: argparse.Namespace) -> int:
+    from llmvalues.collect.backends import make_backend
+    from llmvalues.collect.store import Store
+    from llmvalues.univar.bank import CONTROL, VALUE, load_bank
+    from llmvalues.univar.collection import collect_qa, country_identities, persona_identities
+
+    bank = load_bank()
+    paraphrases = [int(p) for p in args.paraphrases]
+    questions = bank.select(VALUE, n=args.n_value, paraphrases=paraphrases, seed=args.seed)
+    if args.n_control:
+        questions += bank.select(CONTROL, n=args.n_control, paraphrases=paraphrases, seed=args.seed)
+    identities = persona_identities(args.personas or None) if not args.countries else []
+    identities += country_identities(args.countries or [])
+    backend = make_backend(args.backend, args.model)
+    sampling = {"temperature": args.temperature, "max_tokens": args.max_tokens}
+    with Store(args.store) as store:
+        qa = collect_qa(backend, questions, identities, store, sampling=sampling, progress=True)
+    out = Path(args.out)
+    if args.append and out.is_file():
+        qa = pd.concat([_read_qa(args.out), qa], ignore_index=True).drop_duplicates("cell_key")
+    qa.to_csv(out, index=False)
+    print(f"wrote {len(qa)} QAs of {qa['identity'].nunique()} identities to {out}")
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from llmvalues.univar.experiment import run_experiment
+    from llmvalues.univar.train import TrainConfig
+
+    config = TrainConfig(
+        lam=args.lam,
+        batch_pairs=args.batch_pairs,
+        lr=args.lr,
+        warmup_steps=args.warmup,
+        epochs=args.epochs,
+        max_steps=args.steps,
+        max_length=args.max_length,
+        chunk_size=args.chunk_size,
+        precision=args.precision,
+        seed=args.seed,
+        save_every=args.save_every,
+    )
+    result = run_experiment(
+        _read_qa(args.qa),
+        config,
+        base_path=args.base,
+        out_dir=args.out,
+        test_size=args.test_size,
+        seed=args.seed,
+        k=args.k,
+        holdout_models=args.holdout_models,
+        map_methods=args.maps,
+        group=args.group,
+    )
+    if args.out:
+        from llmvalues.plots import save_figure
+
+        for method in result.maps:
+            save_figure(result.plot(method=method), Path(args.out) / f"map_{method}")
+    cols = ["encoder", "subset", "knn_acc", "knn_f1", "probe_acc@1", "probe_acc@5", "probe_acc@10"]
+    print(result.scores[cols].to_string(index=False, float_format="%.3f"))
+    print(result.gap.to_string(float_format="%.3f"))
+    print(f"results in {args.out}")
+    return 0
+
+
+def _cmd_map(args: argparse.Namespace) -> int:
+    from llmvalues.plots import save_figure
+    from llmvalues.plots.univar import plot_value_map
+    from llmvalues.univar.encoder import load_encoder
+    from llmvalues.univar.maps import value_coordinates
+
+    qa = _read_qa(args.qa)
+    if args.kind != "all":
+        qa = qa[qa["kind"] == args.kind]
+    points = value_coordinates(load_encoder(args.encoder), qa, args.method, args.group, args.seed)
+    save_figure(plot_value_map(points), args.out)
+    print(f"wrote {args.out}.pdf/.svg/.png")
+    return 0
+
+
+def register(subparsers) -> None:
+    """Add ``univar`` and its subcommands to the ``llmvalues`` parser."""
+    univar = subparsers.add_parser("univar", help="UniVaR value embeddings of LLMs")
+    sub = univar.add_subparsers(dest="univar_command", required=True)
+
+    bank = sub.add_parser("bank", help="summarise (and export) the question bank")
+    bank.add_argument("--out", default=None, help="CSV file for all wordings")
+    bank.set_defaults(handler=_cmd_bank)
+
+    col = sub.add_parser("collect", help="ask identities the bank's questions through the store")
+    col.add_argument("--backend", default="llamacpp", help="llamacpp | transformers | openai")
+    col.add_argument("--model", default="smollm2", help="bundled name, file, or served model id")
+    col.add_argument("--personas", nargs="*", default=None, help="packaged personas (default all)")
+    col.add_argument("--countries", nargs="*", default=None, help="cultural-prompting countries")
+    col.add_argument("--n-value", type=int, default=60, help="value questions (spread over values)")
+    col.add_argument("--n-control", type=int, default=20, help="control questions")
+    col.add_argument("--paraphrases", nargs="+", default=["0"], help="wordings to ask (0 1 2)")
+    col.add_argument("--max-tokens", type=int, default=96)
+    col.add_argument("--temperature", type=float, default=0.0)
+    col.add_argument("--seed", type=int, default=0)
+    col.add_argument("--store", default="univar.sqlite", help="SQLite store (resumes)")
+    col.add_argument("--out", default="qa.csv", help="QA table (CSV)")
+    col.add_argument("--append", action="store_true", help="add to an existing QA table")
+    col.set_defaults(handler=_cmd_collect)
+
+    run = sub.add_parser("run", help="train, evaluate against the base encoder, map")
+    run.add_argument("qa", help="QA table (CSV or Parquet)")
+    run.add_argument("--out", default="univar_run", help="output folder")
+    run.add_argument("--base", default=None, help="base sentence-transformers model directory")
+    run.add_argument("--lam", type=int, default=5, help="most QAs per view (λ)")
+    run.add_argument("--batch-pairs", type=int, default=64)
+    run.add_argument("--lr", type=float, default=2e-4)
+    run.add_argument("--warmup", type=int, default=700)
+    run.add_argument("--epochs", type=float, default=3.0)
+    run.add_argument("--steps", type=int, default=None, help="stop after this many steps")
+    run.add_argument("--max-length", type=int, default=None)
+    run.add_argument("--chunk-size", type=int, default=None, help="gradient-cache micro-batch")
+    run.add_argument("--precision", default="auto", choices=["auto", "bf16", "fp32"])
+    run.add_argument("--save-every", type=int, default=0, help="checkpoint every N steps")
+    run.add_argument("--test-size", type=float, default=0.25)
+    run.add_argument("--k", type=int, default=50, help="neighbours of the k-NN evaluation")
+    run.add_argument("--holdout-models", nargs="*", default=[], help="models unseen in training")
+    run.add_argument("--maps", nargs="*", default=["tsne", "umap"], choices=["tsne", "umap"])
+    run.add_argument("--group", default="group", help="column that colours the map")
+    run.add_argument("--seed", type=int, default=0)
+    run.set_defaults(handler=_cmd_run)
+
+    draw = sub.add_parser("map", help="map QA embeddings of an encoder")
+    draw.add_argument("qa", help="QA table (CSV or Parquet)")
+    draw.add_argument("--encoder", default=None, help="encoder directory (default: base MiniLM)")
+    draw.add_argument("--method", default="tsne", choices=["tsne", "umap"])
+    draw.add_argument("--kind", default="value", choices=["value", "control", "all"])
+    draw.add_argument("--group", default="group")
+    draw.add_argument("--seed", type=int, default=0)
+    draw.add_argument("--out", default="univar_map", help="output path stem")
+    draw.set_defaults(handler=_cmd_map)

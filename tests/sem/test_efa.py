@@ -1,0 +1,70 @@
+"""EFA, KMO, Bartlett and parallel analysis against psych 2.2.9 on bfi."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from llmvalues.sem import DataError, bartlett, efa, kmo, parallel_analysis
+from tests.sem.lavaan_reference import bfi, reference, simulate_two_factor, tucker
+
+CASES = [(m, r) for m in ("minres", "ml", "pa") for r in ("oblimin", "varimax", "promax")] + [
+    ("principal", "varimax")
+]
+
+
+@pytest.mark.parametrize(("method", "rotation"), CASES)
+def test_efa_loadings_congruent_with_psych(method, rotation):
+    ref = reference()["efa_bfi"][f"{method}_{rotation}"]
+    res = efa(bfi(), 5, method=method, rotation=rotation)
+    assert tucker(res.loadings.to_numpy(), np.array(ref["loadings"])).min() >= 0.99
+    np.testing.assert_allclose(res.communalities, ref["communality"], atol=0.005)
+
+
+def test_efa_frames_and_report():
+    res = efa(bfi(), 5, rotation="oblimin")
+    long = res.to_frame()
+    assert list(long.columns) == ["factor", "item", "value"] and len(long) == 125
+    assert res.phi.shape == (5, 5)
+    assert "Factor correlations" in res.summary()
+    var = res.variance_explained()
+    assert (np.diff(var["ss_loadings"]) <= 1e-9).all()  # ordered by variance explained
+    assert (res.loadings.sum() > 0).all()  # signed to positive column sums
+
+
+def test_kmo_and_bartlett_match_psych():
+    ref = reference()
+    k = kmo(bfi())
+    assert k.overall == pytest.approx(ref["bfi_kmo"]["msa"], abs=1e-6)
+    np.testing.assert_allclose(k.per_item, ref["bfi_kmo"]["msai"], atol=1e-6)
+    b = bartlett(bfi())
+    assert b.n == ref["bfi_bartlett"]["n"]
+    assert b.chisq == pytest.approx(ref["bfi_bartlett"]["chisq"], rel=1e-6)
+    assert b.df == ref["bfi_bartlett"]["df"]
+
+
+def test_parallel_analysis_finds_the_planted_factors():
+    data = simulate_two_factor(600, np.array([0.7, 0.6, 0.7, 0.6, 0.7, 0.6, 0.7, 0.6]), 0.2, seed=5)
+    res = parallel_analysis(data, n_iter=40, seed=1)
+    assert res.n_factors == 2
+    assert res.n_components == 2
+    assert list(res.to_frame().columns) == ["observed_pc", "random_pc", "observed_fa", "random_fa"]
+
+
+def test_efa_input_errors():
+    data = bfi()
+    with pytest.raises(DataError, match="too many"):
+        efa(data.iloc[:, :6], 4)
+    with pytest.raises(DataError, match="item 'A1' is constant"):
+        efa(data.assign(A1=1), 2)
+    with pytest.raises(ValueError, match="method="):
+        efa(data, 2, method="magic")
+    with pytest.raises(ValueError, match="rotation="):
+        efa(data, 2, rotation="spin")
+
+
+def test_missing_values_policies_differ_and_are_recorded():
+    pairwise = efa(bfi(), 2, missing="pairwise")
+    listwise = efa(bfi(), 2, missing="listwise")
+    assert listwise.n_obs == 2436 and pairwise.missing == "pairwise"
+    assert not np.allclose(pairwise.loadings, listwise.loadings)
