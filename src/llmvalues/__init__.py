@@ -4,6 +4,7 @@ from llmvalues.fit import fit_map
 from llmvalues.instruments import load_instrument, parse_answer
 from llmvalues.iw import MapFit, Preset, cfa_map, compare_presets, from_ivs, load_preset, read_ivs
 from llmvalues.responses import ResponsesError, from_wide, to_wide, validate_responses
+from llmvalues.summary import Summary
 
 __version__ = "0.1.0"
 
@@ -26,6 +27,7 @@ __all__ = [
     "Preset",
     "Priors",
     "ResponsesError",
+    "Summary",
     "__version__",
     "cfa_map",
     "compare_presets",

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from llmvalues.iw import cfa_map
 from llmvalues.iw.cfa_map import IW_ITEMS
 from llmvalues.responses import from_wide
-from llmvalues.iw import cfa_map
 from llmvalues.sem import DataError
 
 N_CATS = {"f063": 10, "y003": 5, "f120": 10, "g006": 4, "e018": 3,
