@@ -1,4 +1,4 @@
-"""Global fit indices computed as lavaan 0.6 does (chi-square, CFI, TLI, RMSEA with CI, SRMR)."""
+"""Global fit indices computed as lavaan 0.6 does (chi-square, CFI, TLI, RMSEA with CI, SRMR, AIC)."""
 
 from __future__ import annotations
 
@@ -57,6 +57,35 @@ def rmsea_ci(
     lower = np.sqrt(ncp_for(lo_p) / scale) * np.sqrt(n_groups)
     upper = np.sqrt(ncp_for(hi_p) / scale) * np.sqrt(n_groups)
     return float(lower), float(upper)
+
+
+def rmsea_pvalue(
+    chisq: float, df: float, n: float, n_groups: int = 1, rmsea0: float = 0.05
+) -> float:
+    """P(chi-square >= observed) when the population RMSEA equals ``rmsea0``.
+
+    With ``rmsea0=0.05`` it is lavaan's test of close fit (H0: RMSEA <= .05, upper tail);
+    ``1 - rmsea_pvalue(..., rmsea0=0.08)`` is lavaan's test of not-close fit
+    (H0: RMSEA >= .08).
+    """
+    if df <= 0:
+        return float("nan")
+    ncp = rmsea0**2 * df * n / n_groups
+    return float(stats.ncx2.sf(chisq, df, ncp))
+
+
+def ml_loglik(cov: np.ndarray, sigma: np.ndarray, n: int, mean=None, mu=None) -> float:
+    """Normal log-likelihood of one group's sample moments (divisor-n covariance) under Sigma, mu.
+
+    With ``sigma = cov`` (and ``mu = mean``) it is the unrestricted (H1) log-likelihood.
+    """
+    p = cov.shape[0]
+    inv = np.linalg.inv(sigma)
+    quad = float(np.trace(cov @ inv))
+    if mean is not None and mu is not None:
+        d = mean - mu
+        quad += float(d @ inv @ d)
+    return -0.5 * n * (p * np.log(2 * np.pi) + np.linalg.slogdet(sigma)[1] + quad)
 
 
 def srmr_group(

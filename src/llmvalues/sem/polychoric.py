@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
 
+from llmvalues.summary import Summary
+
 from .threads import single_blas_thread
 from .validation import DataError, check_n, check_variation, item_frame
 
@@ -121,7 +123,29 @@ def thresholds_from_codes(codes: np.ndarray, k: int) -> np.ndarray:
 
 @dataclass
 class PolychoricResult:
-    """Polychoric correlations with thresholds and, for complete data, their asymptotic covariance."""
+    """Polychoric correlations with thresholds and, for complete data, their asymptotic covariance.
+
+    Parameters
+    ----------
+    correlation
+        Items × items polychoric correlations (smoothed when ``smoothed``).
+    thresholds
+        Item → its thresholds tau_1..tau_{K-1}.
+    categories
+        Item → its observed categories.
+    n
+        Respondents used.
+    smoothed
+        Whether the matrix was made positive definite.
+    min_eigenvalue
+        Smallest eigenvalue before smoothing.
+    gamma
+        Asymptotic covariance of sqrt(n) (thresholds, correlations) (``acov=True`` only).
+    n_dropped
+        Rows dropped (listwise).
+    boundary
+        Item pairs whose correlation is at |r| = 1.
+    """
 
     correlation: pd.DataFrame
     thresholds: dict[str, np.ndarray]
@@ -134,11 +158,58 @@ class PolychoricResult:
     boundary: list[tuple[str, str]] = field(default_factory=list)
 
     def to_frame(self) -> pd.DataFrame:
-        """The correlation matrix as a DataFrame."""
-        return self.correlation.copy()
+        """The correlations in long form, one row per item pair (lower triangle, lavaan's order).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``a``, ``b``, ``correlation`` (``a`` is the later item of the pair).
+        """
+        names = list(self.correlation.columns)
+        r = self.correlation.to_numpy()
+        rows = [
+            {"a": names[i], "b": names[j], "correlation": r[i, j]}
+            for j in range(len(names))
+            for i in range(j + 1, len(names))
+        ]
+        return pd.DataFrame(rows, columns=["a", "b", "correlation"])
+
+    def summary(self) -> Summary:
+        """The correlation matrix and the thresholds.
+
+        Returns
+        -------
+        llmvalues.summary.Summary
+            Tables ``Polychoric correlations`` (items × items) and ``Thresholds`` (item ×
+            threshold number).
+        """
+        thresholds = self.thresholds_frame().pivot(
+            index="item", columns="threshold", values="value"
+        )
+        notes = []
+        if self.smoothed:
+            notes.append(
+                f"The matrix was not positive definite (smallest eigenvalue "
+                f"{self.min_eigenvalue:.4f}) and was smoothed."
+            )
+        if self.boundary:
+            pairs = ", ".join(f"{a}-{b}" for a, b in self.boundary)
+            notes.append(f"Correlations at the boundary |r| = 1: {pairs}.")
+        info = {"n": self.n, "rows dropped": self.n_dropped}
+        tables = {
+            "Polychoric correlations": self.correlation.rename_axis("item"),
+            "Thresholds": thresholds.reindex(self.correlation.columns).rename_axis("item"),
+        }
+        return Summary("Polychoric correlations (two-step ML)", tables, notes, info)
 
     def thresholds_frame(self) -> pd.DataFrame:
-        """Thresholds in long form: item, threshold number, value."""
+        """Thresholds in long form.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``item``, ``threshold`` (1-based), ``value``.
+        """
         rows = [
             {"item": item, "threshold": k + 1, "value": v}
             for item, taus in self.thresholds.items()
@@ -172,10 +243,26 @@ def polychoric(
 ) -> PolychoricResult:
     """Polychoric correlation matrix of ordinal items (two-step ML, thresholds fixed first).
 
-    missing="listwise" uses complete rows (needed for `acov`); "pairwise" uses, for each
-    pair, the rows where both items are present. Empty cells of 2x2 tables get 0.5 added
-    (as lavaan does); a matrix that is not positive definite is smoothed (eigenvalues floored,
-    rescaled to a correlation matrix) when `smooth`, and the result says so.
+    Empty cells of 2x2 tables get 0.5 added (as lavaan does).
+
+    Parameters
+    ----------
+    data
+        Ordinal item data coded by integers.
+    items
+        Columns to use (default all).
+    missing
+        ``"listwise"`` uses complete rows (needed for ``acov``); ``"pairwise"`` uses, for
+        each pair, the rows where both items are present.
+    smooth
+        Make a matrix that is not positive definite positive definite (eigenvalues floored,
+        rescaled to a correlation matrix); the result says so.
+    acov
+        Also compute the asymptotic covariance of thresholds and correlations.
+
+    Returns
+    -------
+    PolychoricResult
     """
     frame, dropped = item_frame(data, items, missing=missing)
     names = list(frame.columns if items is None else items)

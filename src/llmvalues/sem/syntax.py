@@ -65,7 +65,23 @@ def _parse_term(raw: str, line: str) -> Term:
 
 
 def parse_model(text: str) -> ModelSpec:
-    """Parse `f =~ a + b + c` and `a ~~ b` lines (comments with #, lines or ';')."""
+    """Parse `f =~ a + b + c` and `a ~~ b` lines (comments with #, lines or ';').
+
+    Parameters
+    ----------
+    text
+        The model in lavaan syntax; ``1*x`` fixes a loading, ``NA*x`` frees it, ``0*g``
+        fixes a covariance.
+
+    Returns
+    -------
+    ModelSpec
+
+    Raises
+    ------
+    ModelSyntaxError
+        Naming the line that cannot be read.
+    """
     if not isinstance(text, str) or not text.strip():
         raise ModelSyntaxError("the model is empty: give lines like 'f1 =~ x1 + x2 + x3'")
     spec = ModelSpec(text=text)
