@@ -49,7 +49,7 @@ def _cmd_collect(args: argparse.Namespace) -> int:
                 system=args.system,
                 sampling=sampling,
                 replicates=args.replicates,
-                mode=args.format,
+                fmt=args.format,
             )
         else:
             plan = ivs_plan(

@@ -37,7 +37,7 @@ def _config(args: argparse.Namespace):
         n_samples=args.samples,
         prompts=load_prompts(args.prompts_file),
         prompts_per_respondent=args.prompts_per_respondent,
-        mode=args.mode,
+        fmt=args.format,
         min_count=args.min_count,
         min_respondents=args.min_respondents,
         max_terms=args.max_terms,
@@ -129,7 +129,7 @@ def _cmd_analyse(args: argparse.Namespace) -> int:
     if result.match is not None:
         result.match.table.to_csv(out / "reference_match.csv")
     (out / "settings.json").write_text(json.dumps(result.settings, indent=2, default=str))
-    (out / "summary.txt").write_text(result.summary())
+    (out / "summary.txt").write_text(result.summary().to_text())
     plot_loadings(result.structure.table, result.factor_names, config.cutoff, out / "loadings")
     plot_dendrogram(result.clusters, result.structure.assignment, out / "dendrogram")
     plot_scores(result.scores, "factor", "mean rating", None, out / "scores")
@@ -141,12 +141,12 @@ def _cmd_analyse(args: argparse.Namespace) -> int:
 def _cmd_projective(args: argparse.Namespace) -> int:
     from llmvalues.collect.runner import collect
     from llmvalues.collect.store import Store
+    from llmvalues.embeddings import load_encoder
     from llmvalues.plots.valuelex import plot_scores
-    from llmvalues.valuelex.embed import load_encoder
     from llmvalues.valuelex.judges import EmbeddingJudge, LLMJudge
     from llmvalues.valuelex.projective import completions_frame, projective_plan
     from llmvalues.valuelex.resources import load_stems
-    from llmvalues.valuelex.respondents import resolve_mode
+    from llmvalues.valuelex.respondents import resolve_format
     from llmvalues.valuelex.scoring import judge_agreement, projective_scores
 
     stems = load_stems(args.stems_file)
@@ -163,7 +163,7 @@ def _cmd_projective(args: argparse.Namespace) -> int:
                 stems,
                 label=label,
                 n_samples=args.samples,
-                mode=resolve_mode(args.mode, backend),
+                fmt=resolve_format(args.format, backend),
                 seed=args.seed,
             )
             collect(plan, backend, store, progress=progress)
@@ -175,11 +175,8 @@ def _cmd_projective(args: argparse.Namespace) -> int:
                 codes.append(EmbeddingJudge(load_encoder(args.encoder)).code(completions))
             else:
                 for judge_backend in _backends([spec], args).values():
-                    mode = resolve_mode("auto", judge_backend)
                     codes.append(
-                        LLMJudge(judge_backend, mode=mode).code(
-                            completions, store, progress=progress
-                        )
+                        LLMJudge(judge_backend).code(completions, store, progress=progress)
                     )
     codes = pd.concat(codes, ignore_index=True)
     scores = projective_scores(codes, seed=args.seed)
@@ -189,7 +186,7 @@ def _cmd_projective(args: argparse.Namespace) -> int:
     plot_scores(scores.dropna(subset=["score"]), path=out / "projective_scores")
     print(scores.round(1).to_string(index=False))
     if codes["judge"].nunique() > 1:
-        print(judge_agreement(codes, seed=args.seed))
+        print(judge_agreement(codes, seed=args.seed).summary())
     print(f"wrote completions, codes, scores and figure to {out}")
     return 0
 
@@ -211,7 +208,7 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--base-url", default=None, help="OpenAI-compatible server (openai kind)")
     p.add_argument("--api-key-env", default="OPENAI_API_KEY")
     p.add_argument("--store", default="valuelex.sqlite", help="SQLite store (resumes)")
-    p.add_argument("--mode", default="auto", choices=["auto", "chat", "completion"])
+    p.add_argument("--format", default="auto", choices=["auto", "chat", "completion"])
     p.add_argument("--personas", type=int, default=None, help="use the first N personas")
     p.add_argument("--personas-file", default=None)
     p.add_argument("--prompts-file", default=None)

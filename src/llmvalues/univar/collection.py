@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 import pandas as pd
 
+from llmvalues.collect.ivs import FORMATS
 from llmvalues.collect.runner import collect_texts
 from llmvalues.collect.store import Store
 from llmvalues.univar.bank import Question
@@ -112,11 +113,11 @@ class BackendTranslator:
 
 
 def _prompts(
-    questions: Sequence[Question], mode: str, texts: Sequence[str] | None = None
+    questions: Sequence[Question], fmt: str, texts: Sequence[str] | None = None
 ) -> list[dict[str, Any]]:
     out = []
     for q, asked in zip(questions, texts or [q.text for q in questions], strict=True):
-        text = asked if mode == "chat" else f"Question: {asked}\nAnswer:"
+        text = asked if fmt == "chat" else f"Question: {asked}\nAnswer:"
         attrs = {
             "qid": q.qid,
             "paraphrase": q.paraphrase,
@@ -135,7 +136,7 @@ def collect_qa(
     identities: Sequence[Identity],
     store: Store,
     *,
-    mode: str = "auto",
+    fmt: str = "auto",
     sampling: dict[str, Any] | None = None,
     translator: Translator | None = None,
     target_language: str = "en",
@@ -144,7 +145,7 @@ def collect_qa(
 ) -> pd.DataFrame:
     """Ask every identity every question through ``store`` (resumes); return the QA table.
 
-    Identity labels are ``"{model}|{identity.name}"``. ``mode`` "auto" chats with models that
+    Identity labels are ``"{model}|{identity.name}"``. ``fmt`` "auto" chats with models that
     have a chat template and prompts base models with "Question: … Answer:". Empty or failed
     replies are left out with a warning that counts them. ``question_translator`` puts the
     (English) questions into each identity's language before asking; ``translator`` puts the
@@ -157,26 +158,26 @@ def collect_qa(
     names = [i.name for i in identities]
     if len(set(names)) != len(names):
         raise ValueError(f"identity names must be unique, got {names}")
-    if mode == "auto":
-        mode = "chat" if getattr(backend, "has_chat_template", True) else "completion"
-    if mode not in ("chat", "completion"):
-        raise ValueError(f"mode must be 'auto', 'chat' or 'completion', got {mode!r}")
+    if fmt == "auto":
+        fmt = "chat" if getattr(backend, "has_chat_template", True) else "completion"
+    if fmt not in FORMATS:
+        raise ValueError(f"fmt (format) must be 'auto', 'chat' or 'completion', got {fmt!r}")
     sampling = dict(DEFAULT_SAMPLING if sampling is None else sampling)
-    if mode == "completion":
+    if fmt == "completion":
         sampling.setdefault("stop", ["\nQuestion:", "\n\n\n"])
-    english = _prompts(questions, mode)
+    english = _prompts(questions, fmt)
     frames = []
     for ident in identities:
         prompts = english
         if question_translator is not None and ident.language != "en":
             texts = question_translator.translate([q.text for q in questions], "en", ident.language)
-            prompts = _prompts(questions, mode, texts)
+            prompts = _prompts(questions, fmt, texts)
         table = collect_texts(
             backend,
             prompts,
             store,
             system=ident.system,
-            mode=mode,
+            fmt=fmt,
             sampling=sampling,
             identity=f"{backend.model}|{ident.name}",
             progress=progress,

@@ -30,7 +30,19 @@ def _bundled(name: str) -> dict[str, Any]:
 
 
 def load_data(name: str, path: str | Path | None = None) -> dict[str, Any]:
-    """A bundled data file by name (e.g. ``"prompts.json"``) or the user's own file at ``path``."""
+    """A bundled data file by name (e.g. ``"prompts.json"``) or the user's own file at ``path``.
+
+    Parameters
+    ----------
+    name
+        The bundled file's name.
+    path
+        The user's own file (read instead).
+
+    Returns
+    -------
+    dict
+    """
     if path is None:
         return _bundled(name)
     path = Path(path)
@@ -73,7 +85,17 @@ def _entries(data: dict, key: str, source: str) -> list[dict]:
 
 
 def load_prompts(path: str | Path | None = None) -> list[Prompt]:
-    """Elicitation prompts (bundled: 18 written for llmvalues)."""
+    """Elicitation prompts (bundled: 18 written for llmvalues).
+
+    Parameters
+    ----------
+    path
+        The user's own JSON file; None for the bundled one.
+
+    Returns
+    -------
+    list of Prompt
+    """
     data = load_data("prompts.json", path)
     entries = _entries(data, "prompts", str(path or "prompts.json"))
     empty = [e["id"] for e in entries if not e["text"].strip()]
@@ -83,13 +105,34 @@ def load_prompts(path: str | Path | None = None) -> list[Prompt]:
 
 
 def load_personas(path: str | Path | None = None) -> list[Persona]:
-    """Respondent personas (bundled: 5, including ``none``)."""
+    """Respondent personas (bundled: 5, including ``none``).
+
+    Parameters
+    ----------
+    path
+        The user's own JSON file; None for the bundled one.
+
+    Returns
+    -------
+    list of Persona
+    """
     data = load_data("personas.json", path)
     return [Persona(e["id"], e["text"].strip()) for e in _entries(data, "personas", "personas")]
 
 
 def load_stems(path: str | Path | None = None) -> dict[str, list[str]]:
-    """Projective sentence stems per subdimension (bundled: 20 for each of the six)."""
+    """Projective sentence stems per subdimension (bundled: 20 for each of the six).
+
+    Parameters
+    ----------
+    path
+        The user's own JSON file; None for the bundled one.
+
+    Returns
+    -------
+    dict
+        Subdimension → stems.
+    """
     data = load_data("stems.json", path)
     stems = data.get("stems")
     if not isinstance(stems, dict) or not stems:
@@ -103,7 +146,17 @@ def load_stems(path: str | Path | None = None) -> dict[str, list[str]]:
 
 
 def load_rubric(path: str | Path | None = None) -> dict[str, Any]:
-    """The judge rubric: instruction template and HIGH/LOW descriptions per subdimension."""
+    """The judge rubric: instruction template and HIGH/LOW descriptions per subdimension.
+
+    Parameters
+    ----------
+    path
+        The user's own JSON file; None for the bundled one.
+
+    Returns
+    -------
+    dict
+    """
     data = load_data("rubric.json", path)
     for key in ("instruction", "subdimensions"):
         if key not in data:
@@ -116,7 +169,17 @@ def load_rubric(path: str | Path | None = None) -> dict[str, Any]:
 
 
 def load_reference(path: str | Path | None = None) -> list[dict[str, Any]]:
-    """A reference taxonomy: rows with dimension, subdimension, description and anchors."""
+    """A reference taxonomy: rows with dimension, subdimension, description and anchors.
+
+    Parameters
+    ----------
+    path
+        The user's own JSON file; None for the bundled one.
+
+    Returns
+    -------
+    list of dict
+    """
     data = load_data("reference.json", path)
     rows = data.get("dimensions")
     if not isinstance(rows, list) or not rows:
