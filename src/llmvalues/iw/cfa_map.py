@@ -108,7 +108,12 @@ class CFAMapResult:
         return Summary("Inglehart-Welzel two-factor CFA", tables, notes, info)
 
     def caveats(self) -> list[str]:
-        """What a reader must keep in mind when reading these fit statistics."""
+        """What a reader must keep in mind when reading these fit statistics.
+
+        Returns
+        -------
+        list of str
+        """
         out = [
             "LLM answer sets are not independent respondents: they are clustered by model and "
             "prompt variant (and identical at temperature 0), so chi-square tests and standard "

@@ -24,7 +24,25 @@ ESTIMATORS = ("ML", "ordinal")
 
 @dataclass
 class PreparedData:
-    """Validated groups and their sample statistics (reusable across nested models)."""
+    """Validated groups and their sample statistics (reusable across nested models).
+
+    Parameters
+    ----------
+    spec
+        The parsed model.
+    estimator
+        ``"ML"`` or ``"ordinal"``.
+    group
+        The grouping column (None for one group).
+    labels
+        Group labels.
+    stats
+        Sample statistics per group.
+    n_thresholds
+        Thresholds per item (ordinal).
+    n_dropped
+        Rows dropped for a missing item.
+    """
 
     spec: ModelSpec
     estimator: str

@@ -176,7 +176,13 @@ class CFAResult:
         return mi[mi["mi"] >= min_mi].head(top).reset_index(drop=True)
 
     def fits_by_cutoffs(self) -> bool:
-        """True when CFI, TLI >= .95, RMSEA <= .06 and SRMR <= .08 (Hu & Bentler 1999)."""
+        """True when CFI, TLI >= .95, RMSEA <= .06 and SRMR <= .08 (Hu & Bentler 1999).
+
+        Returns
+        -------
+        bool
+            By the scaled indices for the ordinal estimator.
+        """
         f = self._headline_fit()
         return (
             f["cfi"] >= CUTOFFS["cfi"]
@@ -255,7 +261,13 @@ class CFAResult:
         return Summary(title, tables, notes, info)
 
     def verdict(self) -> str:
-        """Plain-language fit verdict by the conventional cut-offs, stated as such."""
+        """Plain-language fit verdict by the conventional cut-offs, stated as such.
+
+        Returns
+        -------
+        str
+            The headline indices, the rule and whether the structure holds, with the warnings.
+        """
         h = self._headline_fit()
         which = " (scaled)" if self.model.ordinal else ""
         caution = " Caution: " + "; ".join(self.warnings) + "." if self.warnings else ""

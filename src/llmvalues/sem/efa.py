@@ -52,7 +52,17 @@ def correlation_matrix(
 
 
 def smc(r: np.ndarray) -> np.ndarray:
-    """Squared multiple correlations 1 - 1/diag(R^-1), the usual communality start."""
+    """Squared multiple correlations 1 - 1/diag(R^-1), the usual communality start.
+
+    Parameters
+    ----------
+    r
+        A correlation matrix.
+
+    Returns
+    -------
+    numpy.ndarray
+    """
     try:
         return 1.0 - 1.0 / np.diag(np.linalg.inv(r))
     except np.linalg.LinAlgError:
@@ -66,7 +76,22 @@ def _loadings_from(r_reduced: np.ndarray, k: int) -> np.ndarray:
 
 
 def extract(r: np.ndarray, k: int, method: str) -> np.ndarray:
-    """Unrotated loadings by minres (ULS), ML, iterated principal axis or principal components."""
+    """Unrotated loadings by minres (ULS), ML, iterated principal axis or principal components.
+
+    Parameters
+    ----------
+    r
+        A correlation matrix.
+    k
+        Factors.
+    method
+        One of ``FACTOR_METHODS``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Items x k loadings.
+    """
     p = r.shape[0]
     if method == "principal":
         return _loadings_from(r, k)
@@ -286,7 +311,22 @@ def efa(
 def order_and_sign(
     lam: np.ndarray, phi: np.ndarray, oblique: bool
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Sign columns to positive sums and order them by variance explained (as psych)."""
+    """Sign columns to positive sums and order them by variance explained (as psych).
+
+    Parameters
+    ----------
+    lam
+        Items x factors loadings.
+    phi
+        Factor correlations.
+    oblique
+        Weight the variance explained by ``phi``.
+
+    Returns
+    -------
+    tuple
+        (loadings, factor correlations).
+    """
     sign = np.where(lam.sum(axis=0) < 0, -1.0, 1.0)
     lam = lam * sign
     phi = phi * np.outer(sign, sign)

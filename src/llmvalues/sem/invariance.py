@@ -73,7 +73,12 @@ class InvarianceResult:
         return ok
 
     def verdict(self) -> str:
-        """Which step holds, by the stated cut-offs (one line per step, then the rule)."""
+        """Which step holds, by the stated cut-offs (one line per step, then the rule).
+
+        Returns
+        -------
+        str
+        """
         lines = [f"{row.step}: {row.decision}" for row in self.table.itertuples()]
         return "\n".join([self._headline(), *lines, self.rule()])
 
@@ -85,7 +90,12 @@ class InvarianceResult:
 
     @staticmethod
     def rule() -> str:
-        """The decision rule, stated as the convention it is."""
+        """The decision rule, stated as the convention it is.
+
+        Returns
+        -------
+        str
+        """
         return (
             f"Rule: configural by CFI >= .95 and RMSEA <= .06 (Hu & Bentler 1999); each further "
             f"step by a change of CFI >= -{DELTA_CFI} and of RMSEA <= +{DELTA_RMSEA} "

@@ -30,6 +30,17 @@ def bvn_cdf(h: np.ndarray, k: np.ndarray, rho: float) -> np.ndarray:
 
     Uses Phi2 = Phi(h)Phi(k) + (1/2pi) int_0^asin(rho) exp(-(h^2+k^2-2hk sin t)/(2cos^2 t)) dt
     (Sheppard's formula) with 48-point Gauss-Legendre quadrature.
+
+    Parameters
+    ----------
+    h, k
+        Upper limits (arrays of one shape).
+    rho
+        The correlation.
+
+    Returns
+    -------
+    numpy.ndarray
     """
     h = np.asarray(h, dtype=float)
     k = np.asarray(k, dtype=float)
@@ -45,7 +56,19 @@ def bvn_cdf(h: np.ndarray, k: np.ndarray, rho: float) -> np.ndarray:
 
 
 def bvn_pdf(h: np.ndarray, k: np.ndarray, rho: float) -> np.ndarray:
-    """Standard bivariate normal density (zero where h or k is infinite)."""
+    """Standard bivariate normal density (zero where h or k is infinite).
+
+    Parameters
+    ----------
+    h, k
+        Points (arrays of one shape).
+    rho
+        The correlation.
+
+    Returns
+    -------
+    numpy.ndarray
+    """
     h = np.asarray(h, dtype=float)
     k = np.asarray(k, dtype=float)
     one = 1.0 - rho * rho
@@ -56,7 +79,20 @@ def bvn_pdf(h: np.ndarray, k: np.ndarray, rho: float) -> np.ndarray:
 
 
 def cell_probabilities(tau_i: np.ndarray, tau_j: np.ndarray, rho: float) -> np.ndarray:
-    """Probabilities of the K_i x K_j cells of a pair under a bivariate normal with thresholds."""
+    """Probabilities of the K_i x K_j cells of a pair under a bivariate normal with thresholds.
+
+    Parameters
+    ----------
+    tau_i, tau_j
+        The two items' thresholds.
+    rho
+        The polychoric correlation.
+
+    Returns
+    -------
+    numpy.ndarray
+        K_i x K_j cell probabilities (floored at 1e-300).
+    """
     hi, hj = len(tau_i), len(tau_j)
     cdf = np.zeros((hi + 2, hj + 2))
     cdf[1:-1, 1:-1] = bvn_cdf(tau_i[:, None] * np.ones(hj), np.ones(hi)[:, None] * tau_j, rho)
@@ -81,7 +117,19 @@ def _mean_score(props: np.ndarray, tau_i: np.ndarray, tau_j: np.ndarray, rho: fl
 
 
 def fit_pair(table: np.ndarray, tau_i: np.ndarray, tau_j: np.ndarray) -> float:
-    """Maximum-likelihood polychoric correlation of one contingency table, thresholds given."""
+    """Maximum-likelihood polychoric correlation of one contingency table, thresholds given.
+
+    Parameters
+    ----------
+    table
+        K_i x K_j counts.
+    tau_i, tau_j
+        The two items' thresholds.
+
+    Returns
+    -------
+    float
+    """
     table = np.asarray(table, dtype=float)
     if table.shape == (2, 2) and (table == 0).any():
         table = table + 0.5 * (table == 0)  # lavaan's zero.add for 2x2 tables
@@ -97,7 +145,20 @@ def fit_pair(table: np.ndarray, tau_i: np.ndarray, tau_j: np.ndarray) -> float:
 
 
 def item_codes(values: np.ndarray, name: str) -> tuple[np.ndarray, np.ndarray]:
-    """Map an item's observed values to 0..K-1 codes (NaN -> -1) and return the categories."""
+    """Map an item's observed values to 0..K-1 codes (NaN -> -1) and return the categories.
+
+    Parameters
+    ----------
+    values
+        The item's values (floats, NaN missing).
+    name
+        The item, for the message.
+
+    Returns
+    -------
+    tuple
+        (codes, categories).
+    """
     ok = ~np.isnan(values)
     cats, inv = np.unique(values[ok], return_inverse=True)
     if len(cats) > 20:
@@ -115,7 +176,19 @@ def item_codes(values: np.ndarray, name: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def thresholds_from_codes(codes: np.ndarray, k: int) -> np.ndarray:
-    """Thresholds tau_1..tau_{K-1} = Phi^-1(cumulative proportions) of one item."""
+    """Thresholds tau_1..tau_{K-1} = Phi^-1(cumulative proportions) of one item.
+
+    Parameters
+    ----------
+    codes
+        The item's codes 0..K-1 (-1 missing).
+    k
+        Categories.
+
+    Returns
+    -------
+    numpy.ndarray
+    """
     x = codes[codes >= 0]
     cum = np.cumsum(np.bincount(x, minlength=k))[:-1] / len(x)
     return special.ndtri(cum)
@@ -219,7 +292,20 @@ class PolychoricResult:
 
 
 def smooth_correlation(r: np.ndarray, eps: float = 1e-8) -> tuple[np.ndarray, bool]:
-    """Make a correlation matrix positive definite by flooring eigenvalues and rescaling."""
+    """Make a correlation matrix positive definite by flooring eigenvalues and rescaling.
+
+    Parameters
+    ----------
+    r
+        A correlation matrix.
+    eps
+        The smallest eigenvalue accepted.
+
+    Returns
+    -------
+    tuple
+        (the matrix, whether it was changed).
+    """
     vals, vecs = np.linalg.eigh(r)
     if vals.min() > eps:
         return r, False

@@ -15,16 +15,36 @@ class ModelSyntaxError(ValueError):
 
 @dataclass(frozen=True)
 class Term:
-    """One right-hand-side term: a variable name with an optional fixed value (None = free)."""
+    """One right-hand-side term: a variable name with an optional fixed value (None = free).
+
+    Parameters
+    ----------
+    name
+        The variable.
+    fixed
+        Its fixed value (``1*x``), None when free.
+    free
+        An explicit ``NA*``: free even where a default would fix it.
+    """
 
     name: str
     fixed: float | None = None
-    free: bool = False  # explicit NA* (free even where a default would fix it)
+    free: bool = False
 
 
 @dataclass
 class ModelSpec:
-    """A parsed measurement model: factors with indicators plus extra covariances."""
+    """A parsed measurement model: factors with indicators plus extra covariances.
+
+    Parameters
+    ----------
+    factors
+        Factor → its indicator terms.
+    covariances
+        Extra ``a ~~ b`` terms (left-hand variable, right-hand term).
+    text
+        The model as written.
+    """
 
     factors: dict[str, list[Term]] = field(default_factory=dict)
     covariances: list[tuple[str, Term]] = field(default_factory=list)

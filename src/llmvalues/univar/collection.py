@@ -28,7 +28,19 @@ DEFAULT_SAMPLING: dict[str, Any] = {"temperature": 0.0, "max_tokens": 96}
 
 @dataclass(frozen=True)
 class Identity:
-    """A respondent: a name, the system prompt that makes it, and the group it belongs to."""
+    """A respondent: a name, the system prompt that makes it, and the group it belongs to.
+
+    Parameters
+    ----------
+    name
+        Unique name (no ``|``).
+    system
+        The system prompt (chat) or preamble (completion); None for none.
+    group
+        The group it is compared in (country, language); default its name.
+    language
+        The language it answers in.
+    """
 
     name: str
     system: str | None = None
@@ -46,7 +58,17 @@ def _identities_data() -> dict:
 
 
 def persona_identities(names: Sequence[str] | None = None) -> list[Identity]:
-    """The packaged personas (all, or those named), grouped by their country."""
+    """The packaged personas (all, or those named), grouped by their country.
+
+    Parameters
+    ----------
+    names
+        Persona names; None for all.
+
+    Returns
+    -------
+    list of Identity
+    """
     personas = _identities_data()["personas"]
     names = list(personas) if names is None else list(names)
     unknown = [n for n in names if n not in personas]
@@ -56,13 +78,33 @@ def persona_identities(names: Sequence[str] | None = None) -> list[Identity]:
 
 
 def country_identities(countries: Sequence[str]) -> list[Identity]:
-    """Cultural-prompting identities, one per country (Tao et al. 2024's wording)."""
+    """Cultural-prompting identities, one per country (Tao et al. 2024's wording).
+
+    Parameters
+    ----------
+    countries
+        Country names.
+
+    Returns
+    -------
+    list of Identity
+    """
     template = _identities_data()["country_template"]
     return [Identity(f"country:{c}", template.format(country=c), c) for c in countries]
 
 
 def language_identities(languages: Sequence[str]) -> list[Identity]:
-    """Identities that answer in a given language (the paper's model × language classes)."""
+    """Identities that answer in a given language (the paper's model × language classes).
+
+    Parameters
+    ----------
+    languages
+        Language names.
+
+    Returns
+    -------
+    list of Identity
+    """
     return [
         Identity(
             f"lang:{lang}", f"You are a helpful assistant. Always answer in {lang}.", lang, lang
@@ -75,12 +117,30 @@ class Translator(Protocol):
     """Puts texts into ``target`` language; plug in NLLB, an API or an LLM backend."""
 
     def translate(self, texts: Sequence[str], source: str, target: str) -> list[str]:
-        """Translations of ``texts`` in order."""
+        """Translations of ``texts`` in order.
+
+        Parameters
+        ----------
+        texts
+            The texts.
+        source, target
+            Their language and the language wanted.
+        """
         ...
 
 
 class BackendTranslator:
-    """Translation by an instruction-following backend, asked (and stored) through the store."""
+    """Translation by an instruction-following backend, asked (and stored) through the store.
+
+    Parameters
+    ----------
+    backend
+        The translating model's collection backend.
+    store
+        The store (translations resume too).
+    max_tokens
+        Token limit of a translation.
+    """
 
     def __init__(self, backend, store: Store, max_tokens: int = 256):
         self.backend = backend
@@ -88,7 +148,20 @@ class BackendTranslator:
         self.max_tokens = max_tokens
 
     def translate(self, texts: Sequence[str], source: str, target: str) -> list[str]:
-        """Ask the backend to translate each text; identical texts are asked once."""
+        """Ask the backend to translate each text; identical texts are asked once.
+
+        Parameters
+        ----------
+        texts
+            The texts.
+        source, target
+            Their language and the language wanted.
+
+        Returns
+        -------
+        list of str
+            The translations (the original where the reply was empty).
+        """
         if source == target:
             return list(texts)
         unique = list(dict.fromkeys(texts))
@@ -147,9 +220,36 @@ def collect_qa(
 
     Identity labels are ``"{model}|{identity.name}"``. ``fmt`` "auto" chats with models that
     have a chat template and prompts base models with "Question: … Answer:". Empty or failed
-    replies are left out with a warning that counts them. ``question_translator`` puts the
-    (English) questions into each identity's language before asking; ``translator`` puts the
-    answers into ``target_language`` before they are encoded.
+    replies are left out with a warning that counts them.
+
+    Parameters
+    ----------
+    backend
+        The collection backend.
+    questions
+        The wordings to ask.
+    identities
+        Who answers (unique names).
+    store
+        The store (rerunning resumes).
+    fmt
+        ``"auto"``, ``"chat"`` or ``"completion"``.
+    sampling
+        Sampling settings (default temperature 0, 96 tokens).
+    translator
+        Puts the answers into ``target_language`` before they are encoded.
+    target_language
+        The language of the QA table.
+    question_translator
+        Puts the (English) questions into each identity's language before asking.
+    progress
+        Show a progress bar.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The QA table (:data:`~llmvalues.univar.qa.QA_COLUMNS` plus ``group``, ``persona``,
+        ``language``, ``cell_key``).
     """
     if not questions:
         raise ValueError("no questions to ask")

@@ -56,7 +56,15 @@ def load_data(name: str, path: str | Path | None = None) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Prompt:
-    """One generative elicitation prompt (id and wording)."""
+    """One generative elicitation prompt.
+
+    Parameters
+    ----------
+    id
+        Its name.
+    text
+        Its wording.
+    """
 
     id: str
     text: str
@@ -64,7 +72,15 @@ class Prompt:
 
 @dataclass(frozen=True)
 class Persona:
-    """A respondent persona: the system message (chat) or opening line (completion)."""
+    """A respondent persona: the system message (chat) or opening line (completion).
+
+    Parameters
+    ----------
+    id
+        Its name.
+    text
+        Its wording (empty for none).
+    """
 
     id: str
     text: str
