@@ -32,10 +32,8 @@ def tli(chisq: float, df: float, chisq_base: float, df_base: float) -> float:
 
     Parameters
     ----------
-    chisq, df
-        The model's test statistic and degrees of freedom.
-    chisq_base, df_base
-        The baseline (independence) model's.
+    chisq, df, chisq_base, df_base
+        As for :func:`cfi`.
 
     Returns
     -------

@@ -60,10 +60,8 @@ def bvn_pdf(h: np.ndarray, k: np.ndarray, rho: float) -> np.ndarray:
 
     Parameters
     ----------
-    h, k
-        Points (arrays of one shape).
-    rho
-        The correlation.
+    h, k, rho
+        Where to evaluate it (arrays of one shape), and the correlation.
 
     Returns
     -------

@@ -99,7 +99,7 @@ def language_identities(languages: Sequence[str]) -> list[Identity]:
     Parameters
     ----------
     languages
-        Language names.
+        Language names as the model should write them (``"German"``).
 
     Returns
     -------
@@ -152,10 +152,8 @@ class BackendTranslator:
 
         Parameters
         ----------
-        texts
-            The texts.
-        source, target
-            Their language and the language wanted.
+        texts, source, target
+            As for :meth:`Translator.translate`.
 
         Returns
         -------

@@ -258,10 +258,8 @@ def evaluate(
 
     Parameters
     ----------
-    model
-        The encoder.
-    qa
-        A QA table.
+    model, qa
+        The encoder to score and the QA table.
     test_size
         Share of questions held out.
     seed

@@ -96,12 +96,8 @@ def centroid_distances(
         The group of each QA (centroids are per group).
     identities
         The identity of each QA (the resampling strata); None resamples within groups.
-    n_boot
-        Bootstrap replicates.
-    level
-        Probability of the intervals.
-    seed
-        Seed of the resampling.
+    n_boot, level, seed
+        Replicates, interval probability and seed of the bootstrap.
 
     Returns
     -------

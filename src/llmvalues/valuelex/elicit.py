@@ -49,7 +49,7 @@ def elicitation_plan(
     Parameters
     ----------
     model
-        Model id of the backend.
+        The backend's model id (recorded in every cell key).
     respondents
         Who is asked.
     prompts

@@ -37,7 +37,7 @@ def projective_plan(
     Parameters
     ----------
     model
-        Model id of the backend.
+        The id of the model that completes the stems.
     stems
         Subdimension → sentence stems.
     label

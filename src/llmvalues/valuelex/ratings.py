@@ -78,10 +78,8 @@ def rating_parser(term: str, labels: dict[int, str]):
 
     Parameters
     ----------
-    term
-        The term rated.
-    labels
-        The scale's code → label.
+    term, labels
+        As for :func:`scale_item`.
 
     Returns
     -------
@@ -114,7 +112,7 @@ def rating_plan(
     Parameters
     ----------
     model
-        Model id of the backend.
+        Model id of the backend that will rate.
     respondents
         Who rates.
     terms

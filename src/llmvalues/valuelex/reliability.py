@@ -65,7 +65,7 @@ def split_half(data: pd.DataFrame) -> float:
     Parameters
     ----------
     data
-        Respondents × items.
+        Respondents × items; their column order decides the odd and even halves.
 
     Returns
     -------
@@ -125,16 +125,10 @@ def dimension_reliability(
 
     Parameters
     ----------
-    matrix
-        Respondents × terms ratings.
-    table
-        The loading table (``factor``, ``primary_loading`` per term).
-    n_boot
-        Bootstrap resamples of the respondents.
-    level
-        Probability of the intervals.
-    seed
-        Seed of the resampling.
+    matrix, table
+        The ratings (respondents × terms) and the loading table.
+    n_boot, level, seed
+        Respondent resamples of the bootstrap, probability of all intervals, seed.
 
     Returns
     -------

@@ -106,7 +106,7 @@ def load_prompts(path: str | Path | None = None) -> list[Prompt]:
     Parameters
     ----------
     path
-        The user's own JSON file; None for the bundled one.
+        A JSON file with a ``prompts`` list of ``{"id", "text"}``; None reads the bundled one.
 
     Returns
     -------
@@ -126,7 +126,7 @@ def load_personas(path: str | Path | None = None) -> list[Persona]:
     Parameters
     ----------
     path
-        The user's own JSON file; None for the bundled one.
+        Your personas as JSON (a ``personas`` list, each with ``id`` and ``text``), or None.
 
     Returns
     -------
@@ -142,7 +142,7 @@ def load_stems(path: str | Path | None = None) -> dict[str, list[str]]:
     Parameters
     ----------
     path
-        The user's own JSON file; None for the bundled one.
+        JSON with ``stems``: subdimension → list of stems (None: the bundled 120).
 
     Returns
     -------
@@ -167,7 +167,7 @@ def load_rubric(path: str | Path | None = None) -> dict[str, Any]:
     Parameters
     ----------
     path
-        The user's own JSON file; None for the bundled one.
+        A rubric: ``instruction`` and, per subdimension, ``definition``, ``high``, ``low``.
 
     Returns
     -------
@@ -190,7 +190,7 @@ def load_reference(path: str | Path | None = None) -> list[dict[str, Any]]:
     Parameters
     ----------
     path
-        The user's own JSON file; None for the bundled one.
+        Another taxonomy (``dimensions``: rows with ``subdimension``, ``description``).
 
     Returns
     -------

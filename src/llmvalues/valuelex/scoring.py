@@ -24,12 +24,8 @@ def projective_scores(
     codes
         Judges' codes: ``model``, ``subdimension``, ``stem_index``, ``completion``,
         ``code`` (1 HIGH, 0 LOW, NaN not coded).
-    n_boot
-        Cluster-bootstrap resamples of the stems.
-    level
-        Probability of the intervals.
-    seed
-        Seed of the resampling.
+    n_boot, level, seed
+        Cluster-bootstrap resamples of the stems, interval probability, seed.
 
     Returns
     -------

@@ -179,10 +179,8 @@ def collect_ratings(
 
     Parameters
     ----------
-    backends
-        Label → collection backend.
-    store
-        The store (rerunning with the same store resumes).
+    backends, store
+        As for :func:`collect_elicitation`.
     terms
         Terms to rate.
     config
@@ -389,18 +387,10 @@ def model_scores(
 
     Parameters
     ----------
-    matrix
-        Respondents × terms ratings.
-    table
-        The loading table.
-    models
-        Respondent → model.
-    n_boot
-        Bootstrap resamples of each model's respondents.
-    level
-        Probability of the intervals.
-    seed
-        Seed of the resampling.
+    matrix, table, models
+        Ratings (respondents × terms), the loading table and each respondent's model.
+    n_boot, level, seed
+        Resamples of each model's respondents, their intervals' probability, their seed.
 
     Returns
     -------
