@@ -185,6 +185,11 @@ def test_summary_holds_lavaans_report(hs_fit):
                  "Akaike (AIC)", "P-value H_0: RMSEA <= 0.050"]:  # fmt: skip
         assert part in text
     assert str(hs_fit) == text
+    # and it renders: lavaan's printed numbers in the Markdown and LaTeX tables
+    md = s.to_markdown()
+    assert "| Test statistic | 85.306 |" in md and "| Degrees of freedom | 24 |" in md
+    assert "| Bayesian (BIC) | 7595.339 |" in md
+    assert r"Akaike (AIC) & 7517.490 \\" in s.to_latex()
 
 
 def test_structure_holds_on_planted_data():
