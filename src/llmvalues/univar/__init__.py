@@ -1,6 +1,7 @@
 """UniVaR: a high-dimensional value embedding of LLMs learned from their answers (Cahyawijaya et al. 2025)."""
 
 from llmvalues.univar.bank import CONTROL, VALUE, Question, QuestionBank, load_bank
+from llmvalues.univar.checkpoint import CheckpointError
 from llmvalues.univar.encoder import PUBLISHED, REVISIONS, load_published
 from llmvalues.univar.evaluate import (
     compare_encoders,
@@ -22,6 +23,7 @@ __all__ = [
     "PUBLISHED",
     "REVISIONS",
     "VALUE",
+    "CheckpointError",
     "MultiViewInfoNCE",
     "QAError",
     "Question",
