@@ -381,6 +381,10 @@ def _preset(parameters, consts, country_year, country_means, metadata) -> Preset
         intercept=intercept,
         countries=countries,
         trajectories=country_year[["country", "year", "x", "y", "s003", "n"]],
+        trajectories_citation=(
+            "Trajectories: the same computation as the projection and the reference points "
+            "(country x survey-year means of the user's IVS microdata)."
+        ),
         citation=(
             "Computed by llmvalues from the user's IVS microdata (WVS Trend File 1981-2022 / "
             "EVS Trend File ZA7503; cite both) with the official WVS cultural-map method."
