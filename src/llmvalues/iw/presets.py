@@ -92,14 +92,12 @@ class Preset:
         )
         return replace(
             self,
-            name=f"{self.name} (constants {_constants_text(constants)})",
+            name=f"{self.name} ({_constants_text(constants)})",
             coef=self.coef * factor,
             intercept=self.intercept[["x", "y"]] * factor + offsets,
             countries=convert(self.countries),
             trajectories=convert(self.trajectories),
-            description=(
-                f"{self.description} Re-expressed with constants {_constants_text(constants)}."
-            ),
+            description=(f"{self.description} Re-expressed with the {_constants_text(constants)}."),
             metadata={**self.metadata, "constants": constants},
         )
 
@@ -143,8 +141,13 @@ def affine_from_pca(params: pd.DataFrame, constants: dict[str, tuple[float, floa
 
 
 def _constants_text(constants: dict[str, tuple[float, float]]) -> str:
+    """A short name of a constants dict: "official constants", "Tao constants" or the formula."""
+    if constants == OFFICIAL_CONSTANTS:
+        return "official constants"
+    if constants == TAO_CONSTANTS:
+        return "Tao constants"
     (sx, ox), (sy, oy) = constants["x"], constants["y"]
-    return f"x = {sx:g}*s {ox:+g}, y = {sy:g}*s {oy:+g}"
+    return f"constants x = {sx:g}*s {ox:+g}, y = {sy:g}*s {oy:+g}"
 
 
 ECONOMIST_TRAJECTORIES = (
