@@ -30,7 +30,7 @@ import pandas as pd
 
 from llmvalues.iw import metrics
 from llmvalues.iw.averaging import AVERAGING, mean_answers
-from llmvalues.iw.presets import DEFAULT_PRESET, Preset, load_preset
+from llmvalues.iw.presets import DEFAULT_PRESET, Preset, constants_label, load_preset
 from llmvalues.summary import Summary
 
 FACTORS = ("protocol", "parsing", "answers", "averaging", "weights", "constants", "reference")
@@ -212,14 +212,9 @@ def _describe(placement: Placement, factor: str) -> str:
         "answers": placement.label or f"{placement.protocol} {placement.parsing}".strip(),
         "averaging": placement.averaging,
         "weights": preset.name,
-        "constants": _constants(preset.constants),
+        "constants": constants_label(preset.constants),
         "reference": f"{preset.name} ({len(preset.countries)} countries)",
     }[factor]
-
-
-def _constants(constants: dict) -> str:
-    (sx, ox), (sy, oy) = constants["x"], constants["y"]
-    return f"x = {sx:g}s{ox:+g}, y = {sy:g}s{oy:+g}"
 
 
 def _delta(after: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:

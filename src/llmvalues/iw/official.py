@@ -197,18 +197,19 @@ def from_ivs(
     # constants: "official", "tao2024" or {"x": (scale, offset), "y": (scale, offset)}.
     # country_means="unweighted" and standardize="unweighted" follow Tao et al. / psych.
     # weights applies when reading a path; a frame brings its own "weight" column.
+    frame, options = _prepare(data, waves, weights, constants, country_means, standardize)
+    return _official_map(frame, *options)
+
+
+def _prepare(data, waves, weights, constants, country_means, standardize) -> tuple:
+    """The checked respondent frame and the options of ``_official_map`` after it."""
     waves = None if waves is None else tuple(sorted({int(v) for v in waves}))
     consts = _constants(constants)
-    _check_options(country_means, standardize)
-    frame = _respondents(data, waves, weights)
-    return _official_map(frame, waves, consts, country_means, standardize)
-
-
-def _check_options(country_means: str, standardize: str) -> None:
     if country_means not in COUNTRY_MEANS:
         raise ValueError(f"country_means must be one of {COUNTRY_MEANS}, got {country_means!r}")
     if standardize not in COUNTRY_MEANS:
         raise ValueError(f"standardize must be one of {COUNTRY_MEANS}, got {standardize!r}")
+    return _respondents(data, waves, weights), (waves, consts, country_means, standardize)
 
 
 def _official_map(frame, waves, consts, country_means: str, standardize: str) -> IVSMap:
@@ -615,11 +616,7 @@ def bootstrap_ivs(
 
     if int(n_boot) < 2:
         raise ValueError(f"n_boot must be at least 2, got {n_boot}")
-    waves = None if waves is None else tuple(sorted({int(v) for v in waves}))
-    consts = _constants(constants)
-    _check_options(country_means, standardize)
-    frame = _respondents(data, waves, weights)
-    options = (waves, consts, country_means, standardize)
+    frame, options = _prepare(data, waves, weights, constants, country_means, standardize)
     estimate = _official_map(frame, *options)
     children = np.random.SeedSequence(seed).spawn(int(n_boot))
     tables = Parallel(n_jobs=n_jobs)(delayed(_replicate)(frame, c, *options) for c in children)

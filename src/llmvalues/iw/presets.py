@@ -92,12 +92,12 @@ class Preset:
         )
         return replace(
             self,
-            name=f"{self.name} ({_constants_text(constants)})",
+            name=f"{self.name} ({constants_label(constants)})",
             coef=self.coef * factor,
             intercept=self.intercept[["x", "y"]] * factor + offsets,
             countries=convert(self.countries),
             trajectories=convert(self.trajectories),
-            description=(f"{self.description} Re-expressed with the {_constants_text(constants)}."),
+            description=f"{self.description} Re-expressed with the {constants_label(constants)}.",
             metadata={**self.metadata, "constants": constants},
         )
 
@@ -140,7 +140,7 @@ def affine_from_pca(params: pd.DataFrame, constants: dict[str, tuple[float, floa
     return pd.DataFrame(coef).loc[list(ITEMS)], pd.Series(intercept)
 
 
-def _constants_text(constants: dict[str, tuple[float, float]]) -> str:
+def constants_label(constants: dict[str, tuple[float, float]]) -> str:
     """A short name of a constants dict: "official constants", "Tao constants" or the formula."""
     if constants == OFFICIAL_CONSTANTS:
         return "official constants"
