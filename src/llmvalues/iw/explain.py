@@ -34,8 +34,18 @@ from llmvalues.iw.presets import DEFAULT_PRESET, Preset, constants_label, load_p
 from llmvalues.summary import Summary
 
 FACTORS = ("protocol", "parsing", "answers", "averaging", "weights", "constants", "reference")
-MAX_SHAPLEY_FACTORS = 6
 OUTCOMES = ("x", "y", "mean_distance")
+STEP_COLUMNS = (
+    "identity",
+    "step",
+    "factor",
+    "from",
+    "to",
+    "dx",
+    "dy",
+    "distance",
+    "d_mean_distance",
+)
 
 
 @dataclass(frozen=True)
@@ -226,25 +236,16 @@ def _delta(after: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
 
 
 def _long(parts: list[tuple[str, pd.DataFrame]], describe) -> pd.DataFrame:
-    frames = []
-    for k, (factor, delta) in enumerate(parts, start=1):
-        frames.append(
-            delta.reset_index(names="identity").assign(
-                step=k, factor=factor, from_=describe(factor, "a"), to=describe(factor, "b")
-            )
+    """One row per (identity, step) from each factor's per-identity deltas."""
+    if not parts:
+        return pd.DataFrame(columns=list(STEP_COLUMNS))
+    frames = [
+        delta.reset_index(names="identity").assign(
+            step=k, factor=factor, **{"from": describe(factor, "a"), "to": describe(factor, "b")}
         )
-    columns = [
-        "identity",
-        "step",
-        "factor",
-        "from_",
-        "to",
-        "dx",
-        "dy",
-        "distance",
-        "d_mean_distance",
+        for k, (factor, delta) in enumerate(parts, start=1)
     ]
-    table = pd.concat(frames, ignore_index=True)[columns].rename(columns={"from_": "from"})
+    table = pd.concat(frames, ignore_index=True)[list(STEP_COLUMNS)]
     return table.sort_values(["identity", "step"], ignore_index=True)
 
 
@@ -366,19 +367,6 @@ def explain(
     def describe(factor: str, side: str) -> str:
         return _describe(a if side == "a" else b, factor)
 
-    empty = pd.DataFrame(
-        columns=[
-            "identity",
-            "step",
-            "factor",
-            "from",
-            "to",
-            "dx",
-            "dy",
-            "distance",
-            "d_mean_distance",
-        ]
-    )
     total = pd.concat(
         [
             start[list(OUTCOMES)].add_suffix("_a"),
@@ -392,8 +380,8 @@ def explain(
         a=a,
         b=b,
         order=tuple(order),
-        steps=_long(sequential, describe) if order else empty,
-        shapley=_long(shapley, describe) if order else empty,
+        steps=_long(sequential, describe),
+        shapley=_long(shapley, describe),
         total=total,
         path=pd.concat(path).reset_index(names="identity"),
         notes=tuple(notes),
@@ -403,11 +391,7 @@ def explain(
 def _shapley(factor: str, factors: Sequence[str], evaluate) -> pd.DataFrame:
     """The factor's step averaged over every order of ``factors`` (exact Shapley value)."""
     others = [f for f in factors if f != factor]
-    n = len(factors)
-    if n > MAX_SHAPLEY_FACTORS:
-        raise ValueError(
-            f"exact Shapley values are computed for at most {MAX_SHAPLEY_FACTORS} factors"
-        )
+    n = len(factors)  # at most six: protocol and parsing replace answers
     value = None
     for size in range(len(others) + 1):
         weight = factorial(size) * factorial(n - size - 1) / factorial(n)
