@@ -259,7 +259,8 @@ def ivs_plan(
     (``"none"``, ``"typo:0.05"``, ``"reverse+labels:letters"``, see
     ``instruments.perturbations``); the variant of a perturbed cell gets ``/<condition>``.
 
-    Every cell records ``language``, ``perturbation`` (the condition), ``perturbations``
+    Every cell records ``language``, ``shuffled`` (its option order was drawn at random, by
+    ``permute`` or ``shuffle``), ``perturbation`` (the condition), ``perturbations``
     (one record per perturbation: name, seed, parameters, whether it applied and why not)
     and a flat column per perturbation in the plan (``typo`` rate and ``typo_seed``,
     ``synonyms``, ``reverse``, ``shuffle``, ``answer_format``; ``labels`` and
@@ -313,6 +314,9 @@ def ivs_plan(
                 order = option_order(item, seed, who, variant, r)
             seed_of = partial(_perturbation_seed, seed, who, variant, r, item.code)
             shown = perturb(item, text, condition, seed_of, order=order, columns=kinds)
+            shuffled = order is not None or any(
+                rec["name"] == "shuffle" and rec["applied"] for rec in shown.records
+            )
             item, order = shown.item, shown.order
             place = shown.persona_in or persona_in
             question = shown.render()
@@ -339,6 +343,7 @@ def ivs_plan(
                 "language": lang,
                 "wording": inst.wording if w == 0 else f"paraphrase{w}",
                 "option_order": list(order) if order else [],
+                "shuffled": shuffled,
                 "labels": _scheme(item),
                 "option_map": omap,
                 "mode": mode,

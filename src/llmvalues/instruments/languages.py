@@ -121,9 +121,9 @@ class ReplyInstruction:
     family: dict[str, str]
 
     def replaced(self, new: str, language: str) -> str:
-        """The prompt with ``new`` for the instruction (a full stop added where the body needs one)."""
+        """The prompt with ``new`` for the instruction (a full stop added where a sentence ran on)."""
         body = self.body
-        if body and not body.rstrip().endswith(_TERMINAL):
+        if body and "\n" not in self.sep and not body.endswith(_TERMINAL):
             body += language_file(language)["full_stop"]
         return f"{body}{self.sep or ' '}{new}"
 

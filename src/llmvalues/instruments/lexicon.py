@@ -34,7 +34,7 @@ _ARABIC_MARKS = re.compile("[\u064b-\u065f\u0670\u0640]")  # harakat, dagger ale
 _ARABIC_LETTERS = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي"})
 _DEVANAGARI = str.maketrans({"\u093c": None, "\u0901": "\u0902"})  # nukta; chandrabindu → anusvara
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
-_UNSPACED_BEFORE = frozenset("是选選给給打为為：:")  # a number may follow these directly
+_UNSPACED_BEFORE = frozenset("是选選给給打为為はが：:")  # a number may follow these directly
 _UNSPACED_AFTER = ("分", "点", "點", "番", "号", "號", "です", "だ")  # … and be followed by these
 
 
@@ -121,6 +121,11 @@ def number_words(language: str) -> dict[str, int]:
     return {fold(w): int(n) for n, words in _entry(language)["numbers"].items() for w in words}
 
 
+def ambiguous_number_words(language: str) -> frozenset[str]:
+    """Number words that are also common words ("un", "एक", "に"): read only as a whole reply."""
+    return frozenset(fold(w) for w in _entry(language)["ambiguous"])
+
+
 def spell_number(number: int, language: str) -> str:
     """The first listed word for ``number`` (0–10) in ``language``."""
     table = _entry(language)["numbers"]
@@ -152,11 +157,11 @@ def find_number_words(text: str, language: str) -> list[tuple[int, int]]:
 
     Words that are also common words (articles, particles: the lexicon's ``ambiguous``) are
     left out. In Chinese and Japanese a numeral counts only where it stands apart: not
-    inside a word ("十分重要" is "very important"), optionally after 是/选/给 and before
+    inside a word ("十分重要" is "very important"), optionally after 是/选/给/は and before
     分/点/番/です.
     """
     words = number_words(language)
-    ambiguous = {fold(w) for w in _entry(language)["ambiguous"]}
+    ambiguous = ambiguous_number_words(language)
     usable = {w: v for w, v in words.items() if w not in ambiguous}
     found = find_phrases(text, usable, language)
     if language not in UNSPACED:

@@ -126,7 +126,8 @@ def _split(wording: str, language: str) -> tuple[str, str]:
 
 
 def _protected(text: str, item: Item) -> list[bool]:
-    """Characters a perturbation must not touch: placeholders, digits, labels, option letters."""
+    """Characters a perturbation must not touch: placeholders, digits and their neighbours,
+    labels, option letters."""
     mask = [False] * len(text)
 
     def protect(start: int, end: int) -> None:
@@ -135,8 +136,8 @@ def _protected(text: str, item: Item) -> list[bool]:
     for m in re.finditer(r"\{[^}]*\}|(?<![A-Za-z])[A-Z](?![A-Za-z])", text):
         protect(m.start(), m.end())
     for i, ch in enumerate(text):
-        if unicodedata.category(ch) == "Nd":
-            protect(i, i + 1)
+        if unicodedata.category(ch) == "Nd":  # a digit, and what touches it ("1到10")
+            protect(max(i - 1, 0), i + 2)
     for phrase in [*item.labels.values(), *(c.label for c in item.choices)]:
         for m in re.finditer(re.escape(phrase), text, re.IGNORECASE):
             protect(m.start(), m.end())
@@ -432,84 +433,86 @@ def persona_place(
 
 @dataclass(frozen=True)
 class Spec:
-    """A perturbation as data: its function, its one parameter (name, default, reader)."""
+    """A perturbation as data: its function, its one parameter and the column it records."""
 
     name: str
     function: Callable[..., Presented]
-    parameter: str | None = None
+    parameter: str | None = None  # "rate" for the random ones (a probability in [0, 1])
     default: Any = None
-    read: Callable[[str], Any] = str
-    column: str | None = None
+    choices: tuple[str, ...] = ()  # the values a text parameter may take
+    column: str | None = None  # the flat attribute column, with its value when not applied
     neutral: Any = None
     help: str = ""
 
+    def read(self, text: str) -> Any:
+        """A parameter value from its command-line text."""
+        return float(text) if self.parameter == "rate" else text
 
-PERTURBATIONS: dict[str, Spec] = {
-    s.name: s
-    for s in (
-        Spec(
-            "persona",
-            persona_place,
-            "place",
-            "user",
-            str,
-            None,
-            None,
-            "descriptor in the system or user message",
-        ),
-        Spec(
-            "format",
-            answer_instruction,
-            "level",
-            "terse",
-            str,
-            "answer_format",
-            "as worded",
-            "terse or free reply instruction",
-        ),
-        Spec(
-            "labels",
-            relabel,
-            "scheme",
-            "letters",
-            str,
-            None,
-            None,
-            "options shown as numbers, letters or labels",
-        ),
-        Spec(
-            "synonyms",
-            synonyms,
-            "rate",
-            1.0,
-            float,
-            "synonyms",
-            0.0,
-            "synonym swaps in the stem (English)",
-        ),
-        Spec(
-            "shuffle",
-            shuffle,
-            None,
-            None,
-            str,
-            "shuffle",
-            False,
-            "listed options in a seeded random order",
-        ),
-        Spec("reverse", reverse, None, None, str, "reverse", False, "scale direction reversed"),
-        Spec(
-            "typo",
-            typos,
-            "rate",
-            0.05,
-            float,
-            "typo",
-            0.0,
-            "keyboard-neighbour swaps, letter swaps, deletions",
-        ),
-    )
-}
+    def check(self, value: Any) -> None:
+        """Raise ``ValueError`` for a parameter value the perturbation does not take."""
+        if self.parameter == "rate" and not 0 <= float(value) <= 1:
+            raise ValueError(f"{self.name} rate must be in [0, 1], got {value}")
+        if self.choices and value not in self.choices:
+            raise ValueError(
+                f"{self.name} {self.parameter} must be one of {self.choices}, got {value!r}"
+            )
+
+
+_SPECS = (
+    Spec(
+        "persona",
+        persona_place,
+        parameter="place",
+        default="user",
+        choices=PLACES,
+        help="the descriptor in the system or the user message",
+    ),
+    Spec(
+        "format",
+        answer_instruction,
+        parameter="level",
+        default="terse",
+        choices=ANSWER_FORMATS,
+        column="answer_format",
+        neutral="as worded",
+        help="a terse or a free reply instruction",
+    ),
+    Spec(
+        "labels",
+        relabel,
+        parameter="scheme",
+        default="letters",
+        choices=SCHEMES,
+        help="listed options shown as numbers, letters or their words",
+    ),
+    Spec(
+        "synonyms",
+        synonyms,
+        parameter="rate",
+        default=1.0,
+        column="synonyms",
+        neutral=0.0,
+        help="synonym swaps in the question (English)",
+    ),
+    Spec(
+        "shuffle",
+        shuffle,
+        column="shuffle",
+        neutral=False,
+        help="listed options in a seeded random order",
+    ),
+    Spec("reverse", reverse, column="reverse", neutral=False, help="the scale runs the other way"),
+    Spec(
+        "typo",
+        typos,
+        parameter="rate",
+        default=0.05,
+        column="typo",
+        neutral=0.0,
+        help="keyboard-neighbour swaps, letter swaps and deletions",
+    ),
+)
+PERTURBATIONS: dict[str, Spec] = {spec.name: spec for spec in _SPECS}
 """Every perturbation by name, in the order a condition applies them."""
 
 
@@ -530,6 +533,8 @@ class Perturbation:
             raise ValueError(f"perturbation {self.name!r} takes no parameter, got {self.value!r}")
         if spec.parameter is not None and self.value is None:
             object.__setattr__(self, "value", spec.default)
+        if spec.parameter is not None:
+            spec.check(self.value)
 
     @property
     def label(self) -> str:
@@ -556,12 +561,15 @@ def _one(text: str) -> Perturbation:
     spec = PERTURBATIONS[name]
     if not value:
         return Perturbation(name)
+    if spec.parameter is None:
+        raise ValueError(f"perturbation {name!r} takes no parameter, got {value!r}")
     try:
-        return Perturbation(name, spec.read(value))
+        parsed = spec.read(value)
     except ValueError:
         raise ValueError(
             f"perturbation {text.strip()!r}: {value!r} is not a valid {spec.parameter}"
         ) from None
+    return Perturbation(name, parsed)
 
 
 def as_condition(entry: str | Perturbation | Iterable[Perturbation | str]) -> Condition:

@@ -1,8 +1,8 @@
 """Response styles of LLM respondents: extreme answers, acquiescence, option-position and label bias.
 
 Computed from a Responses table with the plan's attribute columns (``option_order``,
-``labels``, ``descriptor``): the order in which the options were shown says, for every
-answer, the position it was shown at, so
+``shuffled``, ``labels``, ``descriptor``): the order in which the options were shown says,
+for every answer, the position it was shown at, so
 
 - **extreme** is the share of answers at either end of an item's scale (raw codes);
 - **upper_normal** / **upper_reversed** are the shares of answers in the upper half of the
@@ -66,6 +66,7 @@ def _answers(tidy: pd.DataFrame, instrument: Instrument, cluster: str) -> pd.Dat
     rows = []
     has_order = "option_order" in ok.columns
     has_labels = "labels" in ok.columns
+    has_shuffled = "shuffled" in ok.columns
     for index, row in ok.iterrows():
         item = instrument[row["item"]]
         order = _order(row["option_order"], f"row {index!r}") if has_order else None
@@ -76,7 +77,9 @@ def _answers(tidy: pd.DataFrame, instrument: Instrument, cluster: str) -> pd.Dat
                 f"order of the codes {list(item.codes)}"
             )
         code = int(row["code"])
-        if shown == item.codes:
+        if has_shuffled and row["shuffled"] in (True, 1, "True", "true"):
+            direction = "permuted"  # drawn at random, even where it came out in order
+        elif shown == item.codes:
             direction = "normal"
         elif shown == tuple(reversed(item.codes)):
             direction = "reversed"
@@ -263,8 +266,10 @@ def response_styles(
     Parameters
     ----------
     responses
-        A Responses table (validated here) with the plan's ``option_order`` and ``labels``
-        columns; without them every answer counts as shown in the item's own order and scheme.
+        A Responses table (validated here) with the plan's ``option_order``, ``shuffled`` and
+        ``labels`` columns; without them every answer counts as shown in the item's own order
+        and scheme (and, without ``shuffled``, an order counts as random unless it is the
+        item's own or its reverse).
     level
         Interval probability (0.9 = 90%).
     n_boot
