@@ -197,3 +197,27 @@ def test_languages_and_wordings_are_checked():
         load_instrument(language="xx")
     with pytest.raises(ValueError, match="English only"):
         load_instrument(wording="tao2024", language="zh")
+
+
+def test_every_pole_has_a_back_translation_of_its_current_label():
+    from tests.instruments.collection_docs import POLE_ITEMS, back_translations
+
+    rows = {(r["language"], r["item"], int(r["code"])): r for r in back_translations()}
+    for language in OTHERS:
+        inst = load_instrument(language=language)
+        for code in POLE_ITEMS:
+            item = inst[code]
+            for raw in (item.lowest, item.highest):
+                row = rows.pop((language, code, raw))
+                assert row["label"] == item.labels[raw], "label changed: revisit its English"
+                assert row["english"].strip()
+    assert not rows, f"back-translations of labels that no longer exist: {sorted(rows)}"
+
+
+@pytest.mark.parametrize("section", ["perturbations", "languages", "plan_size", "poles"])
+def test_generated_docs_are_current(section):
+    """Regenerate with ``python -m tests.instruments.collection_docs``."""
+    from tests.instruments.collection_docs import SECTIONS, current
+
+    (doc, name), make = next((key, f) for key, f in SECTIONS.items() if key[1] == section)
+    assert current(doc, name) == make()
