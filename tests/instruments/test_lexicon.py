@@ -90,6 +90,14 @@ def test_hedges_are_found_between_two_answers(language):
     assert lx.hedges_in("7", language) == []
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_scale_echo_words_are_those_the_questions_use(language):
+    """The smoke run found SmolLM2 echoing "1表示…10表示…": the cue words must be there."""
+    for code in ("f063", "f120", "f118"):
+        prompt = load_instrument(language=language)[code].prompt
+        assert lx.find_phrases(prompt, lx.meaning_words(language), language), (language, code)
+
+
 def test_words_are_matched_whole_in_spaced_languages():
     assert lx.hedges_in("obviously 7", "es") == []  # "o" inside a word
     assert lx.hedges_in("7 o 8", "es") == ["o"]

@@ -214,6 +214,12 @@ def negations_in(text: str, language: str) -> list[str]:
     return [phrase for _, _, phrase in find_phrases(text, negation_words(language), language)]
 
 
+def meaning_words(language: str) -> tuple[str, ...]:
+    """Words that tie a number to its label when a reply echoes the scale ("1 means …",
+    "1表示…", "1 significa …"), so a parser can drop the echo instead of reading its numbers."""
+    return tuple(_entry(language)["means"])
+
+
 # ---------------------------------------------------------------- qualities, aims, labels
 
 
