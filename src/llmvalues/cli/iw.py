@@ -1,0 +1,171 @@
+"""``llmvalues fit | map | presets``: the Inglehart–Welzel map on the command line."""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+
+from llmvalues.cli.options import (
+    add_out_option,
+    handles,
+    only_for,
+    out_folder,
+    positive_int,
+    read_table,
+    wrote,
+)
+from llmvalues.errors import InputError
+
+ESTIMANDS = ("asked", "new", "typical")
+# --option dest → fit_map keyword, for the options only method="hierarchical" takes
+HIERARCHICAL_OPTIONS = {
+    "draws": "draws",
+    "tune": "tune",
+    "chains": "chains",
+    "cores": "cores",
+    "target_accept": "target_accept",
+    "seed": "random_seed",
+    "link": "link",
+    "estimand": "estimand",
+}
+DEFAULT_SEED = 0  # a command-line fit is reproducible unless told otherwise
+
+
+def probability(text: str) -> float:
+    """An argparse type: a number strictly between 0 and 1."""
+    value = float(text)
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"must lie between 0 and 1, got {text}")
+    return value
+
+
+def fit_options(args: argparse.Namespace) -> dict:
+    """The ``fit_map`` keywords the chosen method takes; the other method's are an error."""
+    given = {d: getattr(args, d) for d in HIERARCHICAL_OPTIONS if getattr(args, d) is not None}
+    if args.method == "classic":
+        # the classic method averages the variants asked: its estimand is "asked"
+        extra = [
+            f"--{d.replace('_', '-')}" for d in given if (d, given[d]) != ("estimand", "asked")
+        ]
+        if extra:
+            raise only_for(
+                extra,
+                "--method hierarchical (the classic method takes no sampler settings and "
+                "estimates the 'asked' position only)",
+            )
+        return {}
+    options = {HIERARCHICAL_OPTIONS[d]: value for d, value in given.items()}
+    options.setdefault("random_seed", DEFAULT_SEED)
+    return options
+
+
+def _cmd_fit(args: argparse.Namespace) -> int:
+    from llmvalues.fit import fit_map
+    from llmvalues.plots import save_figure
+
+    out = out_folder(args)
+    responses = read_table(args.responses, "Responses table")
+    fit = fit_map(
+        responses,
+        preset=args.preset,
+        method=args.method,
+        identity=args.identity,
+        variant=args.variant,
+        replicate=args.replicate,
+        **fit_options(args),
+    )
+    written = []
+    if args.method == "hierarchical":
+        fit.save(out / "fit.nc")
+        written.append(out / "fit.nc")
+    fit.to_frame().to_csv(out / "positions.csv", index=False)
+    written.append(out / "positions.csv")
+    if args.level is not None and "level" not in inspect.signature(fit.summary).parameters:
+        raise InputError(f"--level: a {args.method} fit has no intervals")
+    summary = fit.summary(**({} if args.level is None else {"level": args.level}))
+    (out / "summary.txt").write_text(f"{summary}\n", encoding="utf-8")
+    (out / "summary.md").write_text(f"{summary.to_markdown()}\n", encoding="utf-8")
+    written += [out / "summary.txt", out / "summary.md"]
+    fig, _ = fit.plot()
+    written += save_figure(fig, out / "map")
+    print(summary)
+    wrote(written)
+    return 0
+
+
+def add_fit(parser: argparse.ArgumentParser) -> None:
+    """Options of ``llmvalues fit``."""
+    parser.add_argument("responses", help="Responses table (tidy or wide), .csv or .parquet")
+    parser.add_argument("--preset", default="wvs_official", help="map preset (see 'presets')")
+    parser.add_argument("--method", default="hierarchical", choices=["classic", "hierarchical"])
+    table = parser.add_argument_group("columns of a wide table")
+    table.add_argument("--identity", default="identity", help="identity column")
+    table.add_argument("--variant", default=None, help="prompt-variant column (default none)")
+    table.add_argument(
+        "--replicate",
+        default=None,
+        help="replicate column (default none: repeated rows of an identity × variant are "
+        "numbered as replicates)",
+    )
+    model = parser.add_argument_group("hierarchical model (--method hierarchical)")
+    model.add_argument(
+        "--estimand",
+        choices=ESTIMANDS,
+        default=None,
+        help="asked: mean over the prompt variants asked (default); new: a new prompt "
+        "variant (marginal); typical: a typical prompt (variant effect 0)",
+    )
+    model.add_argument("--link", choices=["logit", "probit"], default=None, help="default logit")
+    model.add_argument(
+        "--level",
+        type=probability,
+        default=None,
+        help="interval probability in the summary (default 0.9)",
+    )
+    model.add_argument("--draws", type=positive_int, default=None, help="draws per chain (1000)")
+    model.add_argument("--tune", type=positive_int, default=None, help="tuning steps (1000)")
+    model.add_argument("--chains", type=positive_int, default=None, help="chains (default 4)")
+    model.add_argument(
+        "--cores", type=positive_int, default=None, help="processes (default one per chain)"
+    )
+    model.add_argument(
+        "--target-accept", type=probability, default=None, help="NUTS target (default 0.9)"
+    )
+    model.add_argument(
+        "--seed", type=int, default=None, help=f"sampler seed (default {DEFAULT_SEED})"
+    )
+    add_out_option(parser)
+    handles(parser, _cmd_fit)
+
+
+def _cmd_map(args: argparse.Namespace) -> int:
+    from llmvalues.plots import plot_map, save_figure
+
+    out = out_folder(args)
+    names = [name.strip() for name in args.trajectories.split(",") if name.strip()]
+    fig, _ = plot_map(args.preset, trajectories=names or False)
+    wrote(save_figure(fig, out / f"map_{args.preset}"))
+    return 0
+
+
+def add_map(parser: argparse.ArgumentParser) -> None:
+    """Options of ``llmvalues map``."""
+    parser.add_argument("--preset", default="wvs_official", help="map preset (see 'presets')")
+    parser.add_argument("--trajectories", default="", help="comma-separated country names")
+    add_out_option(parser)
+    handles(parser, _cmd_map)
+
+
+def _cmd_presets(args: argparse.Namespace) -> int:
+    from llmvalues.iw.presets import PRESETS, load_preset
+
+    for name in PRESETS:
+        preset = load_preset(name)
+        print(f"{name}: {len(preset.countries)} reference countries\n  {preset.description}")
+        print(f"  cite: {preset.citation}\n")
+    return 0
+
+
+def add_presets(parser: argparse.ArgumentParser) -> None:
+    """``llmvalues presets`` takes no options."""
+    handles(parser, _cmd_presets)
