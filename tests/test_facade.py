@@ -3,41 +3,19 @@
 from __future__ import annotations
 
 import importlib
-import json
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 import llmvalues
-
-SRC = Path(__file__).parents[1] / "src"
-HEAVY = ("pymc", "arviz", "pytensor", "torch", "matplotlib", "statsmodels", "scipy", "pandas")
-
-
-def loaded_after(code: str) -> list[str]:
-    """The heavy top-level modules in ``sys.modules`` after running ``code`` in a fresh process."""
-    probe = (
-        f"{code}\nimport sys, json\n"
-        f"print(json.dumps(sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r}))))"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", probe],
-        capture_output=True,
-        text=True,
-        env={"PYTHONPATH": str(SRC)},
-        check=True,
-    )
-    return json.loads(done.stdout)
+from tests.imports import heavy_after
 
 
 def test_import_llmvalues_loads_no_heavy_library():
-    assert loaded_after("import llmvalues") == []
+    assert heavy_after("import llmvalues") == []
 
 
 def test_a_light_name_loads_only_what_it_needs():
-    assert "pymc" not in loaded_after("from llmvalues import fit_map")
+    assert "pymc" not in heavy_after("from llmvalues import fit_map")
 
 
 @pytest.mark.parametrize("name", sorted(set(llmvalues.__all__) - {"__version__"}))

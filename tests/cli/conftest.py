@@ -12,8 +12,7 @@ import pandas as pd
 import pytest
 
 from llmvalues.instruments import load_instrument
-
-SRC = Path(__file__).parents[2] / "src"
+from tests.imports import SRC
 
 
 def run_cli(*args, env: dict[str, str] | None = None, cwd=None) -> subprocess.CompletedProcess:

@@ -61,6 +61,12 @@ CASES = [
         "collect",
         "needs a model id",
     ),
+    (
+        "collect-key-given-as-its-name",
+        ["collect", "--api-key-env", "sk-live-1234abcd"],
+        "collect",
+        "not the key itself",
+    ),
     ("collect-zero-concurrency", ["collect", "--concurrency", "0"], "collect", "at least 1"),
     (
         "collect-missing-prompts",
@@ -152,6 +158,7 @@ def test_bad_input_is_one_line_and_exit_2(argv, command, needle, tmp_path, wide_
     assert len(lines) == 1, done.stderr
     assert lines[0].startswith(" ".join(filter(None, ["llmvalues", command])) + ": "), lines[0]
     assert needle in lines[0]
+    assert "sk-live-1234abcd" not in done.stderr + done.stdout
 
 
 def test_failed_fit_writes_no_files(tmp_path, wide_csv):

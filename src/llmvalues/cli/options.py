@@ -10,6 +10,7 @@ and the backend reads it from there.
 from __future__ import annotations
 
 import argparse
+import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -49,6 +50,16 @@ def positive_float(text: str) -> float:
     if not 0 < value < float("inf"):
         raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
     return value
+
+
+def variable_name(text: str) -> str:
+    """An argparse type: the name of an environment variable (never echoes a key given here)."""
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", text):
+        raise argparse.ArgumentTypeError(
+            "takes the NAME of the environment variable that holds the key (letters, digits, "
+            "_), not the key itself; export the key, e.g. OPENAI_API_KEY=…, and pass its name"
+        )
+    return text
 
 
 def handles(parser: argparse.ArgumentParser, handler: Callable[[argparse.Namespace], int]):
@@ -93,6 +104,7 @@ def add_model_options(parser: argparse.ArgumentParser, *, several: bool = False)
     )
     group.add_argument(
         "--api-key-env",
+        type=variable_name,
         default=DEFAULT_KEY_ENV,
         metavar="NAME",
         help="name of the environment variable that holds the API key (the key itself is "

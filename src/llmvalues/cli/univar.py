@@ -41,10 +41,11 @@ def _cmd_collect(args: argparse.Namespace) -> int:
     from llmvalues.univar.collection import collect_qa, country_identities, persona_identities
 
     bank = load_bank()
-    paraphrases = [int(p) for p in args.paraphrases]
-    questions = bank.select(VALUE, n=args.n_value, paraphrases=paraphrases, seed=args.seed)
+    questions = bank.select(VALUE, n=args.n_value, paraphrases=args.paraphrases, seed=args.seed)
     if args.n_control:
-        questions += bank.select(CONTROL, n=args.n_control, paraphrases=paraphrases, seed=args.seed)
+        questions += bank.select(
+            CONTROL, n=args.n_control, paraphrases=args.paraphrases, seed=args.seed
+        )
     identities = persona_identities(args.personas or None) if not args.countries else []
     identities += country_identities(args.countries or [])
     out = out_folder(args) / "qa.csv"
@@ -136,7 +137,9 @@ def add_univar(parser: argparse.ArgumentParser) -> None:
     col.add_argument("--countries", nargs="*", default=None, help="cultural-prompting countries")
     col.add_argument("--n-value", type=int, default=60, help="value questions (spread over values)")
     col.add_argument("--n-control", type=int, default=20, help="control questions")
-    col.add_argument("--paraphrases", nargs="+", default=["0"], help="wordings to ask (0 1 2)")
+    col.add_argument(
+        "--paraphrases", nargs="+", type=int, default=[0], help="wordings to ask (0 1 2)"
+    )
     col.add_argument("--max-tokens", type=positive_int, default=96)
     col.add_argument("--temperature", type=float, default=0.0)
     col.add_argument("--seed", type=int, default=0)
