@@ -11,6 +11,7 @@ import pytest
 from llmvalues import fit_map
 from llmvalues.cli import build_parser
 from llmvalues.cli.iw import DEFAULT_SEED, fit_options
+from llmvalues.errors import InputError
 from tests.cli.conftest import run_cli
 
 
@@ -52,6 +53,8 @@ def test_each_method_gets_only_the_options_it_takes():
     assert fit_options(_args()) == {"random_seed": DEFAULT_SEED}  # fit_map's defaults otherwise
     assert fit_options(_args("--method", "classic")) == {}
     assert fit_options(_args("--method", "classic", "--estimand", "asked")) == {}
+    classic = ["--method", "classic", "--n-bootstrap", "50", "--seed", "4", "--level", "0.5"]
+    assert fit_options(_args(*classic)) == {"n_bootstrap": 50, "random_seed": 4}
     given = "--draws 200 --tune 300 --chains 2 --cores 1 --target-accept 0.95 --seed 7"
     assert fit_options(_args(*given.split(), "--link", "probit", "--estimand", "typical")) == {
         "draws": 200,
@@ -63,6 +66,13 @@ def test_each_method_gets_only_the_options_it_takes():
         "link": "probit",
         "estimand": "typical",
     }
+
+
+def test_the_other_methods_options_are_refused():
+    with pytest.raises(InputError, match=r"^--n-bootstrap applies only to --method classic$"):
+        fit_options(_args("--n-bootstrap", "10"))
+    with pytest.raises(InputError, match=r"^--chains, --link apply only to --method hierarchical"):
+        fit_options(_args("--method", "classic", "--link", "probit", "--chains", "2"))
 
 
 @pytest.mark.slow

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import inspect
 
 from llmvalues.cli.options import (
     add_out_option,
@@ -14,19 +13,21 @@ from llmvalues.cli.options import (
     read_table,
     wrote,
 )
-from llmvalues.errors import InputError
 
 ESTIMANDS = ("asked", "new", "typical")
-# --option dest → fit_map keyword, for the options only method="hierarchical" takes
-HIERARCHICAL_OPTIONS = {
-    "draws": "draws",
-    "tune": "tune",
-    "chains": "chains",
-    "cores": "cores",
-    "target_accept": "target_accept",
-    "seed": "random_seed",
-    "link": "link",
-    "estimand": "estimand",
+# --option dest → fit_map keyword, per method (an option the other method takes is an error)
+METHOD_OPTIONS = {
+    "classic": {"n_bootstrap": "n_bootstrap", "seed": "random_seed"},
+    "hierarchical": {
+        "estimand": "estimand",
+        "link": "link",
+        "draws": "draws",
+        "tune": "tune",
+        "chains": "chains",
+        "cores": "cores",
+        "target_accept": "target_accept",
+        "seed": "random_seed",
+    },
 }
 DEFAULT_SEED = 0  # a command-line fit is reproducible unless told otherwise
 
@@ -40,22 +41,24 @@ def probability(text: str) -> float:
 
 
 def fit_options(args: argparse.Namespace) -> dict:
-    """The ``fit_map`` keywords the chosen method takes; the other method's are an error."""
-    given = {d: getattr(args, d) for d in HIERARCHICAL_OPTIONS if getattr(args, d) is not None}
-    if args.method == "classic":
-        # the classic method averages the variants asked: its estimand is "asked"
-        extra = [
-            f"--{d.replace('_', '-')}" for d in given if (d, given[d]) != ("estimand", "asked")
-        ]
-        if extra:
-            raise only_for(
-                extra,
-                "--method hierarchical (the classic method takes no sampler settings and "
-                "estimates the 'asked' position only)",
-            )
-        return {}
-    options = {HIERARCHICAL_OPTIONS[d]: value for d, value in given.items()}
-    options.setdefault("random_seed", DEFAULT_SEED)
+    """The ``fit_map`` keywords of the options given; options of the other method are an error.
+
+    Options left out keep ``fit_map``'s defaults; the hierarchical sampler's seed, random
+    there, is :data:`DEFAULT_SEED` here (the classic bootstrap's default seed is 0 already).
+    The classic method estimates the ``"asked"`` position only, so ``--estimand asked`` is
+    accepted with it and passes nothing.
+    """
+    own = METHOD_OPTIONS[args.method]
+    given = {d for names in METHOD_OPTIONS.values() for d in names if getattr(args, d) is not None}
+    if args.method == "classic" and args.estimand == "asked":
+        given.discard("estimand")
+    foreign = sorted(given - set(own))
+    if foreign:
+        other = next(m for m in METHOD_OPTIONS if m != args.method)
+        raise only_for([f"--{d.replace('_', '-')}" for d in foreign], f"--method {other}")
+    options = {own[d]: getattr(args, d) for d in given}
+    if args.method == "hierarchical":
+        options.setdefault("random_seed", DEFAULT_SEED)
     return options
 
 
@@ -80,8 +83,6 @@ def _cmd_fit(args: argparse.Namespace) -> int:
         written.append(out / "fit.nc")
     fit.to_frame().to_csv(out / "positions.csv", index=False)
     written.append(out / "positions.csv")
-    if args.level is not None and "level" not in inspect.signature(fit.summary).parameters:
-        raise InputError(f"--level: a {args.method} fit has no intervals")
     summary = fit.summary(**({} if args.level is None else {"level": args.level}))
     (out / "summary.txt").write_text(f"{summary}\n", encoding="utf-8")
     (out / "summary.md").write_text(f"{summary.to_markdown()}\n", encoding="utf-8")
@@ -107,21 +108,30 @@ def add_fit(parser: argparse.ArgumentParser) -> None:
         help="replicate column (default none: repeated rows of an identity × variant are "
         "numbered as replicates)",
     )
+    both = parser.add_argument_group("both methods")
+    both.add_argument(
+        "--level", type=probability, default=None, help="interval probability (default 0.9)"
+    )
+    both.add_argument(
+        "--seed", type=int, default=None, help=f"random seed (default {DEFAULT_SEED})"
+    )
+    classic = parser.add_argument_group("classic method (--method classic)")
+    classic.add_argument(
+        "--n-bootstrap",
+        type=positive_int,
+        default=None,
+        help="bootstrap resamples of the intervals",
+    )
     model = parser.add_argument_group("hierarchical model (--method hierarchical)")
     model.add_argument(
         "--estimand",
         choices=ESTIMANDS,
         default=None,
-        help="asked: mean over the prompt variants asked (default); new: a new prompt "
-        "variant (marginal); typical: a typical prompt (variant effect 0)",
+        help="asked: mean over the prompt variants asked (default; the classic method's "
+        "only one); new: a new prompt variant (marginal); typical: a typical prompt "
+        "(variant effect 0)",
     )
     model.add_argument("--link", choices=["logit", "probit"], default=None, help="default logit")
-    model.add_argument(
-        "--level",
-        type=probability,
-        default=None,
-        help="interval probability in the summary (default 0.9)",
-    )
     model.add_argument("--draws", type=positive_int, default=None, help="draws per chain (1000)")
     model.add_argument("--tune", type=positive_int, default=None, help="tuning steps (1000)")
     model.add_argument("--chains", type=positive_int, default=None, help="chains (default 4)")
@@ -130,9 +140,6 @@ def add_fit(parser: argparse.ArgumentParser) -> None:
     )
     model.add_argument(
         "--target-accept", type=probability, default=None, help="NUTS target (default 0.9)"
-    )
-    model.add_argument(
-        "--seed", type=int, default=None, help=f"sampler seed (default {DEFAULT_SEED})"
     )
     add_out_option(parser)
     handles(parser, _cmd_fit)
