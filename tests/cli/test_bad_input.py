@@ -48,6 +48,12 @@ CASES = [
         "map",
         "no country trajectories",
     ),
+    (
+        "explain-missing-table",
+        ["explain", "{wide}", "{tmp}/theirs.csv", "--out", "{tmp}/o"],
+        "explain",
+        "no such answer table B file",
+    ),
     ("presets-unknown-option", ["presets", "--all"], "presets", "unrecognized arguments"),
     (
         "collect-http-option-on-local",

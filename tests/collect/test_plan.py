@@ -60,7 +60,7 @@ def test_cultural_prompt_follows_tao():
 def test_preset_countries_drive_cultural_prompting():
     from llmvalues.cli.collect import _countries
 
-    countries = _countries("preset:wvs_official")
+    countries = _countries("preset:hall2025")
     assert len(countries) > 50 and "Japan" in countries
 
 

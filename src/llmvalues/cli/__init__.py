@@ -1,7 +1,7 @@
 """The ``llmvalues`` command: one parser, shared options, exit status 2 on bad input.
 
 Each subcommand's options are defined in its capability module (:mod:`.iw`,
-:mod:`.collect`, :mod:`.valuelex`, :mod:`.univar`), which is imported only when that
+:mod:`.explain`, :mod:`.collect`, :mod:`.valuelex`, :mod:`.univar`), which is imported only when that
 subcommand is chosen, so ``llmvalues --help`` answers without loading pandas or models.
 """
 
@@ -20,6 +20,10 @@ COMMANDS = {
     "fit": ("place identities on the Inglehart-Welzel map", "llmvalues.cli.iw:add_fit"),
     "map": ("draw a preset's reference map", "llmvalues.cli.iw:add_map"),
     "presets": ("list the built-in map presets", "llmvalues.cli.iw:add_presets"),
+    "explain": (
+        "decompose the difference between two placements into one step per factor",
+        "llmvalues.cli.explain:add_explain",
+    ),
     "collect": (
         "ask a model the IVS-10 items (or free-text prompts) into a store",
         "llmvalues.cli.collect:add_collect",

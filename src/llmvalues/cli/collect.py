@@ -102,7 +102,7 @@ def add_collect(parser: argparse.ArgumentParser) -> None:
     ask.add_argument("--instrument", default="ivs10")
     ask.add_argument("--wording", default="default", help="item wording: default or tao2024")
     ask.add_argument("--descriptors", default="tao2024", choices=DESCRIPTOR_SETS)
-    ask.add_argument("--countries", default="", help="'A,B,…' or 'preset:wvs_official'")
+    ask.add_argument("--countries", default="", help="'A,B,…' or 'preset:hall2025'")
     ask.add_argument("--paraphrases", action="store_true", help="also ask two paraphrases")
     ask.add_argument("--permute", action="store_true", help="shuffle listed options (seeded)")
     ask.add_argument("--swap-labels", action="store_true", help="letters ↔ numbers on options")

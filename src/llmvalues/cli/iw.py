@@ -30,6 +30,7 @@ METHOD_OPTIONS = {
     },
 }
 DEFAULT_SEED = 0  # a command-line fit is reproducible unless told otherwise
+PRESET_HELP = "map preset (default: the one 'llmvalues presets' marks as default)"
 
 
 def probability(text: str) -> float:
@@ -64,13 +65,14 @@ def fit_options(args: argparse.Namespace) -> dict:
 
 def _cmd_fit(args: argparse.Namespace) -> int:
     from llmvalues.fit import fit_map
+    from llmvalues.iw.presets import DEFAULT_PRESET
     from llmvalues.plots import save_figure
 
     out = out_folder(args)
     responses = read_table(args.responses, "Responses table")
     fit = fit_map(
         responses,
-        preset=args.preset,
+        preset=args.preset or DEFAULT_PRESET,
         method=args.method,
         identity=args.identity,
         variant=args.variant,
@@ -97,7 +99,7 @@ def _cmd_fit(args: argparse.Namespace) -> int:
 def add_fit(parser: argparse.ArgumentParser) -> None:
     """Options of ``llmvalues fit``."""
     parser.add_argument("responses", help="Responses table (tidy or wide), .csv or .parquet")
-    parser.add_argument("--preset", default="wvs_official", help="map preset (see 'presets')")
+    parser.add_argument("--preset", default=None, help=PRESET_HELP)
     parser.add_argument("--method", default="hierarchical", choices=["classic", "hierarchical"])
     table = parser.add_argument_group("columns of a wide table")
     table.add_argument("--identity", default="identity", help="identity column")
@@ -146,29 +148,33 @@ def add_fit(parser: argparse.ArgumentParser) -> None:
 
 
 def _cmd_map(args: argparse.Namespace) -> int:
+    from llmvalues.iw.presets import DEFAULT_PRESET
     from llmvalues.plots import plot_map, save_figure
 
     out = out_folder(args)
+    preset = args.preset or DEFAULT_PRESET
     names = [name.strip() for name in args.trajectories.split(",") if name.strip()]
-    fig, _ = plot_map(args.preset, trajectories=names or False)
-    wrote(save_figure(fig, out / f"map_{args.preset}"))
+    fig, _ = plot_map(preset, trajectories=names or False)
+    wrote(save_figure(fig, out / f"map_{preset}"))
     return 0
 
 
 def add_map(parser: argparse.ArgumentParser) -> None:
     """Options of ``llmvalues map``."""
-    parser.add_argument("--preset", default="wvs_official", help="map preset (see 'presets')")
+    parser.add_argument("--preset", default=None, help=PRESET_HELP)
     parser.add_argument("--trajectories", default="", help="comma-separated country names")
     add_out_option(parser)
     handles(parser, _cmd_map)
 
 
 def _cmd_presets(args: argparse.Namespace) -> int:
-    from llmvalues.iw.presets import PRESETS, load_preset
+    from llmvalues.iw.presets import DEFAULT_PRESET, PRESETS, load_preset
 
     for name in PRESETS:
         preset = load_preset(name)
-        print(f"{name}: {len(preset.countries)} reference countries\n  {preset.description}")
+        mark = " (default)" if name == DEFAULT_PRESET else ""
+        print(f"{name}{mark}: {len(preset.countries)} reference countries")
+        print(f"  {preset.description}")
         print(f"  cite: {preset.citation}\n")
     return 0
 
