@@ -239,7 +239,7 @@ def test_collect_command_runs_and_resumes(tmp_path, capsys):
     assert len(pd.read_csv(tmp_path / "out" / "responses.csv")) == 20
     assert main(argv) == 0
     assert "0 cells asked, 20 already done" in capsys.readouterr().out
-    assert main([*argv[:1], "--items", "zz1", "--store", str(tmp_path / "c.sqlite")]) == 2
+    assert main([*argv[:1], "--items", "zz1", "--out", str(tmp_path / "bad")]) == 2
     assert "unknown item 'zz1'" in capsys.readouterr().err
 
 

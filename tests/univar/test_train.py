@@ -115,7 +115,7 @@ def test_cli_bank_exports_every_wording(tmp_path, capsys):
     frame = pd.read_csv(tmp_path / "bank.csv")
     assert frame["qid"].nunique() >= 660 and frame["value"].nunique() >= 60
     assert "schwartz_refined" in capsys.readouterr().out
-    assert main(["univar", "run", str(tmp_path / "missing.csv")]) == 2
+    assert main(["univar", "run", str(tmp_path / "missing.csv"), "--out", str(tmp_path)]) == 2
     assert "no such QA file" in capsys.readouterr().err
 
 
