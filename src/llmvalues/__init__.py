@@ -20,6 +20,8 @@ _PUBLIC = {
     "MapFit": "llmvalues.iw",
     "Preset": "llmvalues.iw",
     "cfa_map": "llmvalues.iw",
+    "explain": "llmvalues.iw.explain",
+    "Placement": "llmvalues.iw.explain",
     "compare_presets": "llmvalues.iw",
     "from_ivs": "llmvalues.iw",
     "load_preset": "llmvalues.iw",
