@@ -53,7 +53,7 @@ def _plan(args: argparse.Namespace, model: str, prompts: list[str] | None):
             system=args.system,
             sampling=sampling,
             replicates=args.replicates,
-            mode=args.format,
+            fmt=args.format,
         )
     return ivs_plan(
         model,

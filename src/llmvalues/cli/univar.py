@@ -102,17 +102,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
     )
     for method in result.maps:
         save_figure(result.plot(method=method), out / f"map_{method}")
-    cols = ["encoder", "subset", "knn_acc", "knn_f1", "probe_acc@1", "probe_acc@5", "probe_acc@10"]
-    print(result.scores[cols].to_string(index=False, float_format="%.3f"))
-    print(result.gap.to_string(float_format="%.3f"))
+    print(result.summary())
     wrote(p for p in sorted(out.iterdir()) if p.stat().st_mtime >= started)
     return 0
 
 
 def _cmd_map(args: argparse.Namespace) -> int:
+    from llmvalues.embeddings import load_encoder
     from llmvalues.plots import save_figure
     from llmvalues.plots.univar import plot_value_map
-    from llmvalues.univar.encoder import load_encoder
     from llmvalues.univar.maps import value_coordinates
 
     out = out_folder(args)

@@ -29,7 +29,7 @@ def _config(args: argparse.Namespace):
         n_samples=args.samples,
         prompts=load_prompts(args.prompts_file),
         prompts_per_respondent=args.prompts_per_respondent,
-        mode=args.mode,
+        fmt=args.format,
         min_count=args.min_count,
         min_respondents=args.min_respondents,
         max_terms=args.max_terms,
@@ -132,13 +132,13 @@ def _cmd_projective(args: argparse.Namespace) -> int:
 
     from llmvalues.collect.runner import collect
     from llmvalues.collect.store import Store
+    from llmvalues.embeddings import load_encoder
     from llmvalues.plots import save_figure
     from llmvalues.plots.valuelex import plot_scores
-    from llmvalues.valuelex.embed import load_encoder
     from llmvalues.valuelex.judges import EmbeddingJudge, LLMJudge
     from llmvalues.valuelex.projective import completions_frame, projective_plan
     from llmvalues.valuelex.resources import load_stems
-    from llmvalues.valuelex.respondents import resolve_mode
+    from llmvalues.valuelex.respondents import resolve_format
     from llmvalues.valuelex.scoring import judge_agreement, projective_scores
 
     stems = load_stems(args.stems_file)
@@ -157,7 +157,7 @@ def _cmd_projective(args: argparse.Namespace) -> int:
                 stems,
                 label=label,
                 n_samples=args.samples,
-                mode=resolve_mode(args.mode, backend),
+                fmt=resolve_format(args.format, backend),
                 seed=args.seed,
             )
             collect(plan, backend, store, progress=progress)
@@ -167,7 +167,7 @@ def _cmd_projective(args: argparse.Namespace) -> int:
         if "embedding" in (args.judge or ["embedding"]):
             codes.append(EmbeddingJudge(load_encoder(args.encoder)).code(completions))
         for judge_backend in judge_backends.values():
-            judge = LLMJudge(judge_backend, mode=resolve_mode("auto", judge_backend))
+            judge = LLMJudge(judge_backend)  # fmt="auto": completion prompts for base models
             codes.append(judge.code(completions, store, progress=progress))
     codes = pd.concat(codes, ignore_index=True)
     scores = projective_scores(codes, seed=args.seed)
@@ -177,14 +177,16 @@ def _cmd_projective(args: argparse.Namespace) -> int:
     figure = save_figure(plot_scores(scores.dropna(subset=["score"])), out / "projective_scores")
     print(scores.round(1).to_string(index=False))
     if codes["judge"].nunique() > 1:
-        print(judge_agreement(codes, seed=args.seed))
+        print(judge_agreement(codes, seed=args.seed).summary())
     wrote([*(out / name for name in tables), *figure])
     return 0
 
 
 def _study_options(p: argparse.ArgumentParser) -> None:
     study = p.add_argument_group("study design")
-    study.add_argument("--mode", default="auto", choices=["auto", "chat", "completion"])
+    study.add_argument(
+        "--format", default="auto", choices=["auto", "chat", "completion"], help="prompt format"
+    )
     study.add_argument("--personas", type=positive_int, default=None, help="the first N personas")
     study.add_argument("--personas-file", default=None)
     study.add_argument("--prompts-file", default=None)

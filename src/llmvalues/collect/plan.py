@@ -37,7 +37,7 @@ def cell_key(
         "variant": variant,
         "replicate": int(replicate),
         "item": item,
-        "mode": request.mode,
+        "mode": request.fmt,  # the key's name stays: renaming it would change every cell key
         "prompt": request.payload(),
         "sampling": request.sampling,
         "options": list(request.options),
@@ -138,15 +138,15 @@ def text_plan(
     identity: str | None = None,
     sampling: dict[str, Any] | None = None,
     replicates: int = 1,
-    mode: str = "chat",
+    fmt: str = "chat",
 ) -> Plan:
     """A free-text plan: each prompt asked ``replicates`` times, replies kept as text.
 
     A prompt is a string or a dict with ``prompt`` and optional ``item``, ``variant``,
     ``system`` and ``attrs``; items default to ``p0``, ``p1``, ….
     """
-    if mode not in ("chat", "completion"):
-        raise PlanError(f"mode must be 'chat' or 'completion', got {mode!r}")
+    if fmt not in ("chat", "completion"):
+        raise PlanError(f"fmt (format) must be 'chat' or 'completion', got {fmt!r}")
     if replicates < 1:
         raise PlanError(f"replicates must be at least 1, got {replicates}")
     cells = []
@@ -155,7 +155,7 @@ def text_plan(
         if not isinstance(spec.get("prompt"), str) or not spec["prompt"].strip():
             raise PlanError(f"prompt {i} is empty or not text: {entry!r}")
         sys_text = spec.get("system", system)
-        if mode == "chat":
+        if fmt == "chat":
             messages = ([{"role": "system", "content": sys_text}] if sys_text else []) + [
                 {"role": "user", "content": spec["prompt"]}
             ]

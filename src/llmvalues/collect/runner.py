@@ -123,7 +123,7 @@ class _Run:
                 replicate=cell.replicate,
                 item=cell.item,
                 session=cell.session,
-                mode=request.mode,
+                mode=request.fmt,
                 prompt=request.payload(),
                 raw=reply.text if reply else None,
                 code=None if parsed.code is None else float(parsed.code),
@@ -272,7 +272,7 @@ def collect_texts(
     identity: str | None = None,
     sampling: dict | None = None,
     replicates: int = 1,
-    mode: str = "chat",
+    fmt: str = "chat",
     **options,
 ) -> pd.DataFrame:
     """Ask free-text prompts (ValueLex, UniVaR) through the store; return the final answers.
@@ -288,7 +288,7 @@ def collect_texts(
         identity=identity,
         sampling=sampling,
         replicates=replicates,
-        mode=mode,
+        fmt=fmt,
     )
     collect(plan, backend, store, **options)
     return store.to_table(plan.keys)
