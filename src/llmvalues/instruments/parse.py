@@ -195,10 +195,6 @@ def _mask(text: str, mentions: Sequence[_Mention]) -> str:
 _WORD = re.compile(r"[a-z0-9']+")
 
 
-def _words_outside(text: str, mentions: Sequence[_Mention]) -> int:
-    return len(_WORD.findall(_mask(text, mentions)))
-
-
 def _with_notes(reply: Reply, detail: str) -> str:
     return "; ".join(part for part in (detail, *reply.notes) if part)
 
@@ -294,7 +290,7 @@ def shown_map(item: Item | str, option_map: Mapping[Any, int] | None = None) -> 
 # ---------------------------------------------------------------- numbers
 
 _NUMBER = re.compile(r"(?<![\w.])(-?\d+(?:\.\d+)?)(?![\w]|\.\d)")
-_PERCENT = re.compile(r"\d ?%")
+_PERCENT = re.compile(r"\d ?%|\bper ?cent(?:age)?\b")
 _NUMBER_WORDS = {
     "zero": 0,
     "two": 2,
@@ -397,43 +393,34 @@ def _list_marker(text: str, labels: list[_Mention]) -> tuple[str, str | None]:
     return text, None
 
 
-# Phrases that place a reply at one end of a 1–10 scale labelled only at its ends (a
-# number at the other end contradicts them); "negated" words place it at the low end
-# when negated ("I would not consider it justifiable") and say nothing otherwise.
-_END_HINTS: dict[str, dict[str, tuple[str, ...]]] = {
-    "f063": {
-        "low": ("not important", "unimportant", "not very important", "no importance"),
-        "high": ("very important", "extremely important", "most important"),
-        "negated": ("important",),
-    },
-    "f120": {
-        "low": (
-            "not justifiable",
-            "unjustifiable",
-            "never justified",
-            "morally wrong",
-            "unacceptable",
-            "reprehensible",
-            "immoral",
-        ),
-        "high": ("always justified",),
-        "negated": ("justifiable", "justified", "acceptable"),
-    },
+# What an item asks about, and the end of its scale that the word names: affirmed, it
+# places a reply at that end ("I am proud", "always justifiable"); negated, at the other
+# ("not at all proud", "I would not consider it justifiable"). A few phrases fit one end
+# only. A number in the other half of the scale contradicts them.
+_CONCEPTS: dict[str, tuple[tuple[str, ...], str]] = {
+    "f063": (("important",), "high"),
+    "f120": (("justifiable", "justified", "acceptable"), "high"),
+    "f118": (("justifiable", "justified", "acceptable"), "high"),
+    "g006": (("proud",), "low"),
+    "a008": (("happy",), "low"),
 }
-_END_HINTS["f118"] = _END_HINTS["f120"]
+_LOW_END = {
+    "f063": ("unimportant",),
+    "f120": ("morally wrong", "reprehensible", "immoral", "unjustifiable", "unacceptable"),
+    "f118": ("morally wrong", "reprehensible", "immoral", "unjustifiable", "unacceptable"),
+}
 
 
 @cache
-def _end_phrases(code: str, labels: tuple[tuple[int, str], ...]) -> _Phrases:
-    """End labels and hints of a partly labelled scale → "low"/"high"."""
-    codes = [c for c, _ in labels]
-    ends: dict[str, tuple[str, ...]] = {"low": (), "high": (), "negated": ()}
-    for raw, label in labels:
-        end = "low" if raw == min(codes) else "high"
-        ends[end] += (label.lower(),)
-    for end, hints in _END_HINTS.get(code, {}).items():
-        ends[end] += hints
-    return _Phrases({end: tuple(re.escape(p) for p in ps) for end, ps in ends.items()})
+def _end_phrases(code: str) -> _Phrases:
+    """The item's concept words and one-end phrases → "concept" / "low"."""
+    words, _ = _CONCEPTS.get(code, ((), "high"))
+    return _Phrases(
+        {
+            "concept": tuple(map(re.escape, words)),
+            "low": tuple(map(re.escape, _LOW_END.get(code, ()))),
+        }
+    )
 
 
 def _contradiction(item: Item, text: str, clauses: Clauses, code: int, labels) -> str | None:
@@ -446,16 +433,20 @@ def _contradiction(item: Item, text: str, clauses: Clauses, code: int, labels) -
         if other:
             written = ", ".join(repr(item.labels[c]) for c in other)
             return f"its number contradicts the label {written}"
+    if item.code not in _CONCEPTS:
         return None
+    named = _CONCEPTS[item.code][1]
+    other_end = {"low": "high", "high": "low"}[named]
     half = "low" if code <= (item.lowest + item.highest) / 2 else "high"
-    for m in _end_phrases(item.code, tuple(sorted(item.labels.items()))).find(text, clauses):
-        if m.key == "negated" and m.negated:
-            end, said = "low", text[clauses.start(m.start) : m.end].strip()
-        elif m.key == "negated" or m.negated:
-            continue
+    for m in _end_phrases(item.code).find(text, clauses):
+        if m.key == "low":
+            end = "low" if not m.negated else None
         else:
-            end, said = m.key, text[m.start : m.end]
-        if end != half:
+            end = other_end if m.negated else named
+        if end is not None and end != half:
+            said = (
+                text[clauses.start(m.start) : m.end].strip() if m.negated else text[m.start : m.end]
+            )
             return f"its number contradicts '{said}' (the other end of the scale)"
     return None
 
@@ -534,7 +525,8 @@ def _label_answer(
         return _fail(reply, INVALID, f"several answer labels ({written}); no single answer")
     if codes:
         limit = 10 if fully else 3
-        others = _words_outside(text, affirmed)
+        lines = _mask(text, affirmed).split("\n")  # a line said again and again counts once
+        others = len(_WORD.findall("\n".join(dict.fromkeys(line.strip() for line in lines))))
         label = item.labels[codes[0]]
         beside = next(negators(_mask(text, labels)), None)
         if beside:
