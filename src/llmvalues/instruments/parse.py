@@ -451,20 +451,12 @@ def _contradiction(item: Item, text: str, clauses: Clauses, code: int, labels) -
     return None
 
 
-def parse_scale(
-    item: Item | str,
-    text: str,
-    option_map: Mapping[Any, int] | None = None,
-    truncated: bool = False,
-) -> Parsed:
+def _read_scale(item: Item, reply: Reply, shown: Mapping[str, int]) -> Parsed:
     """A number on the item's scale (or, in a short reply, its written-out label) → raw code.
 
-    ``option_map`` maps the number shown to the respondent to the raw code when options
-    were presented in a permuted order; by default the number is the raw code.
+    ``shown`` maps the number shown to the respondent to the raw code (permuted options).
     """
-    item = _item(item)
-    mapping = {int(k): v for k, v in shown_map(item, option_map).items()}
-    reply = prepare(text, truncated)
+    mapping = {int(k): v for k, v in shown.items()}
     text, problem, anchors = _strip_scale_echo(_number_words(reply.text), item, max(mapping))
     failed = _first_problem(reply, text)
     if failed:
@@ -612,20 +604,12 @@ def _letters(reply: Reply) -> list[tuple[str, int, bool, bool]]:
     return found
 
 
-def parse_options(
-    item: Item | str,
-    text: str,
-    option_map: Mapping[Any, int] | None = None,
-    truncated: bool = False,
-) -> Parsed:
+def _read_options(item: Item, reply: Reply, mapping: Mapping[str, int]) -> Parsed:
     """An option letter (A, B, …) or, in a short reply, its written-out label → raw code.
 
     Letters count only as standalone tokens ("B", "(b)", "Option B", "B."), never inside
     words, as the article "a" ("My answer is a bit complicated") or as the pronoun "I".
     """
-    item = _item(item)
-    mapping = {k.upper(): v for k, v in shown_map(item, option_map).items()}
-    reply = prepare(text, truncated)
     failed = _first_problem(reply)
     if failed:
         return failed
@@ -780,27 +764,20 @@ def _read_numbers(
     return list(dict.fromkeys(keys)), None
 
 
-def _list_reply(
-    item: Item, text: str, option_map: Mapping[Any, int] | None, truncated: bool, what: str
-) -> tuple[Reply, list[str] | None, list[str], Parsed | None]:
-    """Shared reading of a list reply → (reply, keys chosen in order, keys negated, failure)."""
-    mapping = {int(k): v for k, v in shown_map(item, option_map).items()}
-    reply = prepare(text, truncated)
+def _read_list(
+    item: Item, reply: Reply, shown: Mapping[str, int], what: str
+) -> tuple[list[str] | None, list[str], Parsed | None]:
+    """Shared reading of a list reply → (keys chosen in order, keys negated, failure)."""
+    mapping = {int(k): v for k, v in shown.items()}
     failed = _first_problem(reply)
     if failed:
-        return reply, None, [], failed
+        return None, [], failed
     if reply.cut:
-        return (
-            reply,
-            None,
-            [],
-            _fail(reply, INVALID, f"a cut-off reply may not have finished its list of {what}"),
-        )
+        return None, [], _fail(reply, INVALID, f"a cut-off reply may not have finished its {what}")
     text = reply.text
     span = _LIST_SPAN.search(text)
     if span:
         return (
-            reply,
             None,
             [],
             _fail(reply, INVALID, f"'{span.group(0)}' is a range or a fraction, not a list"),
@@ -812,57 +789,46 @@ def _list_reply(
     if not mentions:
         keys, failed = _read_numbers(reply, text, item, mapping, what)
         if failed:
-            return reply, None, [], failed
+            return None, [], failed
         if any(True for _ in negators(text)):
-            return reply, None, [], _fail(reply, INVALID, "a negation beside numbers")
-        return reply, keys, [], None
+            return None, [], _fail(reply, INVALID, "a negation beside numbers")
+        return keys, [], None
     asked = next((m for m in mentions if text[m.end : m.end + 2].lstrip().startswith("?")), None)
     if asked:
         return (
-            reply,
             None,
             [],
             _no_answer(reply, f"asks '{text[asked.start : asked.end]}?' rather than choosing it"),
         )
     mentions, unclear = _apply_negations(text, mentions)
     if unclear:
-        return reply, None, [], _no_answer(reply, unclear)
+        return None, [], _no_answer(reply, unclear)
     masked = _mask(text, mentions)
     _, free = _list_numbers(masked, mentions)
     if free:
         listed = ", ".join(m.group(1) for m in free)
         return (
-            reply,
             None,
             [],
-            _fail(
-                reply, INVALID, f"number(s) {listed} beside the names of the {what}; not one list"
-            ),
+            _fail(reply, INVALID, f"number(s) {listed} beside the names; not one {what}"),
         )
     chosen = list(dict.fromkeys(m.key for m in mentions if not m.negated))
     negated = list(dict.fromkeys(m.key for m in mentions if m.negated))
     written = list(dict.fromkeys(m.key for m in mentions))
     if _restates_list(_shown_positions(written, item, mapping)):
         return (
-            reply,
             None,
             [],
             _fail(reply, INVALID, "restates the list in the order shown; not a choice"),
         )
-    return reply, chosen, negated, None
+    return chosen, negated, None
 
 
-def parse_qualities(
-    item: Item | str,
-    text: str,
-    option_map: Mapping[Any, int] | None = None,
-    truncated: bool = False,
-) -> Parsed:
+def _read_qualities(item: Item, reply: Reply, shown: Mapping[str, int]) -> Parsed:
     """Child qualities chosen → Y003 autonomy index in −2..2."""
-    item = _item(item)
-    if _NONE.fullmatch(prepare(text, truncated).text) and not truncated:
+    if _NONE.fullmatch(reply.text) and not reply.cut:
         return Parsed(0, OK, "chose none of the qualities")
-    reply, chosen, negated, failed = _list_reply(item, text, option_map, truncated, "qualities")
+    chosen, negated, failed = _read_list(item, reply, shown, "list of qualities")
     if failed:
         return failed
     if not chosen:
@@ -877,15 +843,9 @@ def parse_qualities(
     return _finish(sum(scores[k] for k in chosen), reply, detail)
 
 
-def parse_aims(
-    item: Item | str,
-    text: str,
-    option_map: Mapping[Any, int] | None = None,
-    truncated: bool = False,
-) -> Parsed:
+def _read_aims(item: Item, reply: Reply, shown: Mapping[str, int]) -> Parsed:
     """The two most important national aims (numbers or names) → Y002 index 1/2/3."""
-    item = _item(item)
-    reply, aims, _, failed = _list_reply(item, text, option_map, truncated, "aims")
+    aims, _, failed = _read_list(item, reply, shown, "pair of aims")
     if failed:
         return failed
     if len(aims) != 2:
@@ -895,11 +855,11 @@ def parse_aims(
     return _finish(postmaterialist_index(first, second), reply, f"aims: {aims[0]}, {aims[1]}")
 
 
-_PARSERS = {
-    "scale": parse_scale,
-    "options": parse_options,
-    "qualities": parse_qualities,
-    "aims": parse_aims,
+_READERS = {
+    "scale": _read_scale,
+    "options": _read_options,
+    "qualities": _read_qualities,
+    "aims": _read_aims,
 }
 
 
@@ -939,8 +899,27 @@ def parse_answer(
     'invalid'
     """
     item = _item(item)
+    shown = shown_map(item, option_map)
     if text is None:
         return Parsed(None, MISSING, "no reply")
     if not isinstance(text, str):
         raise TypeError(f"a reply must be text or None, got {type(text).__name__}: {text!r}")
-    return _PARSERS[item.kind](item, text, option_map, truncated)
+    return _READERS[item.kind](item, prepare(text, truncated), shown)
+
+
+def parse_scale(
+    item: Item | str,
+    text: str | None,
+    option_map: Mapping[Any, int] | None = None,
+    *,
+    truncated: bool = False,
+) -> Parsed:
+    """:func:`parse_answer` for an item answered on a numbered or labelled scale.
+
+    For scales built outside the instrument (ValueLex ratings); raises ``ValueError`` for
+    an item of another kind.
+    """
+    item = _item(item)
+    if item.kind != "scale":
+        raise ValueError(f"item {item.code!r} is answered by {item.kind}, not on a scale")
+    return parse_answer(item, text, option_map, truncated=truncated)
