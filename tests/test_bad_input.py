@@ -164,7 +164,7 @@ CASES = [
         "variant naming no column of a tidy table",
         lambda _: rename_roles(TIDY, identity="model", variant="wave"),
         ResponsesError,
-        r"variant='wave' names no column of the tidy table",
+        r"variant column 'wave' is not in the tidy table",
         _fit(TIDY, "--identity", "model", "--variant", "wave"),
     ),
     Case(
@@ -241,13 +241,13 @@ CASES = [
         "compare_presets given a code outside an item's scale",
         lambda _: compare_presets(answers(g006=7)),
         ResponsesError,
-        r"column 'g006', row 0: 7 is not a code of G006",
+        r"column 'g006', row 0: 7 is outside the scale of G006 \(1 to 4",
     ),
     Case(
         "Preset.project given a code outside an item's scale",
         lambda _: load_preset("tao2024").project(answers(f063=11)),
         ResponsesError,
-        r"column 'f063', row 0: 11 is not a code of F063",
+        r"column 'f063', row 0: 11 is outside the scale of F063",
     ),
     # ------------------------------------------------------------ store and files
     Case(
@@ -284,7 +284,7 @@ CASES = [
     ),
     Case(
         "unknown trajectory country",
-        lambda tmp: plot_map("wvs_official", trajectories=["Sweden", "Swedn"]),
+        lambda tmp: plot_map("hall2025", trajectories=["Sweden", "Swedn"]),
         CountryError,
         r"unknown country 'Swedn'; nearest among the countries with trajectories .*: Sweden",
         lambda tmp: ["map", "--trajectories", "Sweden,Swedn", "--out", str(tmp / "m")],
@@ -343,7 +343,12 @@ def test_trajectory_names_keep_every_country_whatever_the_spaces():
 
     drawn = []
     for names in ("Sweden", "Sweden, Japan", [" sweden ", "JPN"]):
-        fig, ax = plot_map("wvs_official", trajectories=names, label_countries=False)
+        fig, ax = plot_map("hall2025", trajectories=names, label_countries=False)
         drawn.append(len(ax.lines))
         plt.close(fig)
     assert drawn[1] == drawn[2] == drawn[0] + 1  # Japan's path is drawn, not dropped
+
+
+def test_projection_takes_expected_answers_inside_the_scale():
+    xy = load_preset("tao2024").project(answers(f063=5.8, g006=2.5))
+    assert xy[["x", "y"]].notna().all().all()

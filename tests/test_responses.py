@@ -91,7 +91,7 @@ def test_wide_errors_name_row_and_column():
         from_wide(frame, identity=None)
     with pytest.raises(ResponsesError, match=r"lacks item column\(s\) \['A165'\]"):
         from_wide(frame.drop(columns="A165"), identity=None)
-    with pytest.raises(ResponsesError, match="identity='who' names no column of the wide table"):
+    with pytest.raises(ResponsesError, match="identity column 'who' is not in the wide table"):
         from_wide(frame, identity="who")
 
 
@@ -140,7 +140,7 @@ def test_tidy_role_columns_are_renamed_or_named_as_missing():
     table = pd.DataFrame({"model": ["m"], "wave": ["w1"], "item": ["f063"], "code": [7]})
     renamed = rename_roles(table, identity="model", variant="wave")
     assert list(renamed.columns) == ["identity", "variant", "item", "code"]
-    with pytest.raises(ResponsesError, match=r"variant='round' names no column of the tidy"):
+    with pytest.raises(ResponsesError, match=r"variant column 'round' is not in the tidy table"):
         rename_roles(table, identity="model", variant="round")
     with pytest.raises(ResponsesError, match="names an item column"):
         rename_roles(table.assign(f063=1), identity="model", variant="f063")

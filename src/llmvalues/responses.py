@@ -16,6 +16,7 @@ from numbers import Real
 import numpy as np
 import pandas as pd
 
+from llmvalues.errors import InputError
 from llmvalues.instruments import STATUSES, Instrument, load_instrument
 
 KEY = ("identity", "variant", "replicate", "item")
@@ -26,7 +27,7 @@ IVS_MISSING_CODES = tuple(range(-9, 0))
 whose −2 and −1 are answers; its missing codes are −9 … −3)."""
 
 
-class ResponsesError(ValueError):
+class ResponsesError(InputError):
     """A Responses table (or a wide table) that cannot be used as given; says where."""
 
 
@@ -260,7 +261,7 @@ def _check_roles(
             continue
         if column not in table.columns:
             raise ResponsesError(
-                f"{role}={column!r} names no column of the {kind} table "
+                f"{role} column {column!r} is not in the {kind} table "
                 f"(columns: {list(table.columns)}); name an existing column"
                 + ("" if role == "identity" else f" or leave {role}=None")
             )

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import argparse
-
 import pandas as pd
 import pytest
 import torch
 
-from llmvalues.cli.univar import register
+from llmvalues.cli import main
 from llmvalues.univar.encoder import EncoderError, load_encoder, load_published
 from llmvalues.univar.qa import QAError
 from llmvalues.univar.train import TrainConfig, UniVaRTrainer
@@ -113,16 +111,12 @@ def test_base_encoder_is_normalised_minilm(base_encoder):
 
 
 def test_cli_bank_exports_every_wording(tmp_path, capsys):
-    parser = argparse.ArgumentParser()
-    register(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(["univar", "bank", "--out", str(tmp_path / "bank.csv")])
-    assert args.handler(args) == 0
+    assert main(["univar", "bank", "--out", str(tmp_path)]) == 0
     frame = pd.read_csv(tmp_path / "bank.csv")
     assert frame["qid"].nunique() >= 660 and frame["value"].nunique() >= 60
     assert "schwartz_refined" in capsys.readouterr().out
-    with pytest.raises(SystemExit, match="no such QA table"):
-        args = parser.parse_args(["univar", "run", str(tmp_path / "missing.csv")])
-        args.handler(args)
+    assert main(["univar", "run", str(tmp_path / "missing.csv"), "--out", str(tmp_path)]) == 2
+    assert "no such QA file" in capsys.readouterr().err
 
 
 def test_experiment_holds_out_unseen_models_from_training():

@@ -177,34 +177,24 @@ def test_dimension_reliability_reports_short_scales():
     assert rel.loc["B", "note"].startswith("one term")
 
 
-def _cli(argv):
-    import argparse
+def test_cli_analyse_writes_tables_and_figures(study, encoder, tmp_path, capsys):
+    from llmvalues.cli import main
 
-    from llmvalues.cli.valuelex import register
-
-    parser = argparse.ArgumentParser(prog="llmvalues")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    return args.handler(args)
-
-
-def test_cli_analyse_writes_tables_and_figures(study, encoder, tmp_path):
     ratings, replies = tmp_path / "ratings.csv", tmp_path / "replies.csv"
     study.ratings.to_csv(ratings, index=False)
     study.replies.to_csv(replies, index=False)
     out = tmp_path / "analysis"
-    assert (
-        _cli(["valuelex", "analyse", str(ratings), "--replies", str(replies), "--out", str(out)])
-        == 0
-    )
+    argv = ["valuelex", "analyse", str(ratings), "--replies", str(replies), "--out", str(out)]
+    assert main(argv) == 0
     loadings = pd.read_csv(out / "loadings.csv", index_col=0)
     assert loadings["factor"].nunique() == 3
     for name in ("loadings", "dendrogram", "scores"):
         assert (out / f"{name}.png").exists() and (out / f"{name}.pdf").exists()
     bad = tmp_path / "bad.csv"
     study.ratings[study.ratings["term"].isin(["kind", "fair"])].to_csv(bad, index=False)
-    with pytest.raises(SystemExit, match="lexicon too small"):
-        _cli(["valuelex", "analyse", str(bad), "--out", str(tmp_path / "x")])
+    capsys.readouterr()
+    assert main(["valuelex", "analyse", str(bad), "--out", str(tmp_path / "x")]) == 2
+    assert "lexicon too small" in capsys.readouterr().err
 
 
 def test_factor_hierarchy_recovers_planted_higher_order_pairs():

@@ -23,6 +23,7 @@ import pandas as pd
 import pycountry
 
 from llmvalues.data.iw import open_text
+from llmvalues.errors import InputError
 
 # Codes the IVS uses where ISO 3166 has none, and shorter names for readable maps.
 IVS_SPECIFIC_COUNTRIES = {909: "Northern Ireland", 915: "Kosovo", 197: "Northern Cyprus"}
@@ -87,10 +88,11 @@ _VARIANTS = {
 }
 
 
-class CountryError(KeyError, ValueError):
+class CountryError(InputError, KeyError):
     """A country that cannot be resolved (or is not among those asked for); lists near names.
 
-    A ``KeyError`` (a failed lookup) and a ``ValueError`` (bad input), printed unquoted.
+    Bad input (an :class:`~llmvalues.errors.InputError`, so a ``ValueError``) and a failed
+    lookup (a ``KeyError``), printed unquoted.
     """
 
     def __str__(self) -> str:
@@ -126,12 +128,20 @@ def country_iso3(code: int) -> str | None:
     return entry.alpha_3 if entry is not None and int(code) not in IVS_SPECIFIC_COUNTRIES else None
 
 
+SOURCE_FILES = ("tao2024_countries.csv", "hall2025_countries.csv")
+
+
 @cache
 def source_labels() -> dict[str, int]:
     """Country labels exactly as the presets' source files write them → IVS country code."""
-    with open_text("tao2024_countries.csv") as fh:
-        raw = pd.read_csv(fh, usecols=["s003", "country"])
-    return dict(zip(raw["country"], raw["s003"].astype(int), strict=True))
+    labels: dict[str, int] = {}
+    for name in SOURCE_FILES:
+        with open_text(name) as fh:
+            raw = pd.read_csv(fh, usecols=["s003", "country"])
+        for label, code in zip(raw["country"], raw["s003"].astype(int), strict=True):
+            if labels.setdefault(label, code) != code:
+                raise ValueError(f"{name}: {label!r} is {code}, elsewhere {labels[label]}")
+    return labels
 
 
 @cache

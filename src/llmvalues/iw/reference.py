@@ -14,11 +14,8 @@ from llmvalues.data.iw import open_text
 from llmvalues.iw.countries import country_iso3, country_name
 
 
-@cache
-def tao2024_countries() -> pd.DataFrame:
-    """Tao et al. (2024) country points (107), IVS waves 5–7 pooled, with cultural zones."""
-    with open_text("tao2024_countries.csv") as fh:
-        raw = pd.read_csv(fh)
+def _country_points(raw: pd.DataFrame) -> pd.DataFrame:
+    """Published one-point-per-country files (s003, cultural_zone, survself_x, tradsec_y)."""
     return pd.DataFrame(
         {
             "country": [country_name(c) for c in raw["s003"]],
@@ -29,6 +26,20 @@ def tao2024_countries() -> pd.DataFrame:
             "iso3": [country_iso3(c) for c in raw["s003"]],
         }
     )
+
+
+@cache
+def tao2024_countries() -> pd.DataFrame:
+    """Tao et al. (2024) country points (107), IVS waves 5–7 pooled, with cultural zones."""
+    with open_text("tao2024_countries.csv") as fh:
+        return _country_points(pd.read_csv(fh))
+
+
+@cache
+def hall2025_countries() -> pd.DataFrame:
+    """Hall's 107 country centroids: his waves 5–7 projection, all respondents pooled."""
+    with open_text("hall2025_countries.csv") as fh:
+        return _country_points(pd.read_csv(fh))
 
 
 @cache

@@ -76,7 +76,7 @@ def _trajectory_names(preset: Preset, trajectories: Iterable[str] | str | bool) 
 
 
 def plot_map(
-    preset: str | Preset = "wvs_official",
+    preset: str | Preset = "hall2025",
     points: pd.DataFrame | None = None,
     ax=None,
     trajectories: Iterable[str] | bool = False,
@@ -143,10 +143,11 @@ def plot_map(
                 arrowprops={"arrowstyle": "-", "color": "#9E9E9E", "lw": 0.3},
             )
         if caption:
+            drawn = f" {preset.trajectories_citation}" if trajectories else ""
             fig.text(
                 0.01,
                 -0.01,
-                f"Reference points: {preset.citation}",
+                f"Reference points: {preset.citation}{drawn}",
                 fontsize=5.5,
                 color="#5A5A5A",
                 wrap=True,
