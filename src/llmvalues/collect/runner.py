@@ -164,7 +164,7 @@ class _Run:
                 self.note_failure(reason)
                 return None, request
             try:
-                parsed = cell.parse(reply.text)
+                parsed = cell.parse(reply.text, truncated=reply.finish_reason == "length")
             except Exception as exc:  # keep the reply even when its parser breaks
                 parsed = Parsed(None, ERROR, f"parser raised {type(exc).__name__}: {exc}")
             again = self.reask is not None and parsed.status in self.reask.on and round_ < limit
