@@ -2,7 +2,16 @@
 
 from llmvalues.fit import fit_map
 from llmvalues.instruments import load_instrument, parse_answer
-from llmvalues.iw import MapFit, Preset, cfa_map, compare_presets, from_ivs, load_preset, read_ivs
+from llmvalues.iw import (
+    ClassicMapFit,
+    MapFit,
+    Preset,
+    cfa_map,
+    compare_presets,
+    from_ivs,
+    load_preset,
+    read_ivs,
+)
 from llmvalues.responses import ResponsesError, from_wide, to_wide, validate_responses
 from llmvalues.summary import Summary
 
@@ -21,6 +30,7 @@ def __getattr__(name: str):
 
 
 __all__ = [
+    "ClassicMapFit",
     "HierarchicalMap",
     "HierarchicalMapFit",
     "MapFit",
