@@ -242,3 +242,31 @@ def test_tao_reproduction_example_runs_on_answer_tables_in_their_layout(tmp_path
     assert table.loc["gpt-4o", "mean_distance"] == pytest.approx(md)
     image = plt.imread(tmp_path / "map.png")
     assert image.shape[0] > 1000 and image.std() > 0.05  # a 300-dpi figure, not a blank page
+
+
+def _bootstrap_coverage(n_variants, n_replicates, n_datasets=200, n_identities=5):
+    """Share of simulated true positions ("asked", "new") inside the classic 90% intervals."""
+    from llmvalues.iw.bayes.simulate import draw_truth, simulate_responses
+
+    inside = {"asked": [], "new": []}
+    for k in range(n_datasets):
+        rng = np.random.default_rng(k)
+        truth = draw_truth(n_identities, n_variants, rng)
+        c = fit_classic(simulate_responses(truth, n_replicates, rng), random_seed=k).centroids
+        for estimand, flags in inside.items():
+            t = truth.positions(estimand=estimand).loc[c.index]
+            for a in ("x", "y"):
+                flags += list((c[f"{a}_lo90"] <= t[a]) & (t[a] <= c[f"{a}_hi90"]))
+    return {e: float(np.mean(f)) for e, f in inside.items()}
+
+
+@pytest.mark.slow
+def test_bootstrap_intervals_cover_as_the_docs_say():
+    """docs/iw-map.md quotes these figures (200 data sets × 5 identities × 2 axes each)."""
+    ten = _bootstrap_coverage(10, 1)
+    thirty = _bootstrap_coverage(30, 1)
+    few_variants = _bootstrap_coverage(3, 10)
+    print(ten, thirty, few_variants)
+    assert 0.82 <= ten["asked"] <= 0.88  # too narrow with 10 sets
+    assert 0.88 <= thirty["asked"] <= 0.95
+    assert few_variants["new"] <= 0.8  # no interval for a new prompt with 3 variants

@@ -29,8 +29,9 @@ def identity_attributes(responses: pd.DataFrame) -> pd.DataFrame:
 
     Parameters
     ----------
-    responses
-        A validated Responses table.
+    responses : pandas.DataFrame
+        Validated; every column but the key, raw, code, status, reason and probs is a
+        candidate attribute.
 
     Returns
     -------
@@ -60,8 +61,8 @@ def answer_status(responses: pd.DataFrame) -> pd.DataFrame:
 
     Parameters
     ----------
-    responses
-        A validated Responses table.
+    responses : pandas.DataFrame
+        Validated (its ``status`` and, where present, ``probs`` are counted).
 
     Returns
     -------
@@ -103,8 +104,8 @@ def response_sets(responses: pd.DataFrame) -> pd.DataFrame:
 
     Parameters
     ----------
-    responses
-        A validated Responses table.
+    responses : pandas.DataFrame
+        Validated (one row per set and item).
 
     Returns
     -------

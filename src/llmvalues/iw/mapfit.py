@@ -11,6 +11,7 @@ derived quantity is made (:meth:`MapFit._estimate`) and what the draws mean (the
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from functools import cached_property
 from typing import Any, ClassVar
@@ -71,7 +72,7 @@ SHARED_MEMBERS = (
 """Members every map fit has (the contract test checks them on both methods)."""
 
 
-class MapFit:
+class MapFit(ABC):
     """Map positions of identities under one preset, with draws behind them.
 
     Subclasses (:class:`llmvalues.iw.classic.ClassicMapFit`,
@@ -88,31 +89,31 @@ class MapFit:
 
     # ----- hooks -------------------------------------------------------------------------
     @property
+    @abstractmethod
     def identities(self) -> list[str]:
         """The identities, in the order of every table."""
-        raise NotImplementedError
 
     @property
+    @abstractmethod
     def position_draws(self) -> np.ndarray:
         """(draws, identities, 2) draws of the positions behind every interval."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _point_positions(self) -> np.ndarray:
         """(identities, 2) point estimates of the positions."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _estimate(self, draws: np.ndarray, at_point: np.ndarray) -> np.ndarray:
         """Point estimate of a derived quantity from its draws (axis 0) and its value at the
         point positions."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _variant_positions(self) -> pd.DataFrame:
         """Index (identity, variant): the position under each prompt variant asked (x, y)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _notes(self, level: float) -> list[str]:
         """Method-specific sentences: what the estimate and the intervals at ``level`` mean."""
-        raise NotImplementedError
 
     def _caveats(self) -> list[str]:
         """Warnings a reader of the summary needs (empty when none)."""
@@ -122,9 +123,9 @@ class MapFit:
         """Method-specific facts for the summary header."""
         return {}
 
+    @abstractmethod
     def _plot_kinds(self, plots) -> dict[str, Any]:
         """``{kind: function(fit, **kwargs)}`` from the plots package."""
-        raise NotImplementedError
 
     # ----- positions ---------------------------------------------------------------------
     @cached_property

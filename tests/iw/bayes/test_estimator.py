@@ -241,24 +241,22 @@ def test_all_answers_identical_warn_and_pull_towards_that_answer():
     assert ((expected > middle + 0.5 * (top - middle)) & (expected < top)).all()
 
 
-def test_bad_options_are_named():
-    df = _one_set_per_identity(2, seed=3)
-    with pytest.raises(ValueError, match="estimand must be one of"):
-        fit_hierarchical(df, estimand="median")
-    with pytest.raises(TypeError, match="position"):
-        fit_hierarchical(df, position="conditional")
-    with pytest.raises(ValueError, match="draws must be an integer"):
-        fit_hierarchical(df, draws=10)
-    with pytest.raises(ValueError, match="unknown prior"):
-        fit_hierarchical(df, priors={"slope": 1.0})
-    with pytest.raises(ValueError, match="link must be one of"):
-        fit_hierarchical(df, link="cloglog")
-    with pytest.raises(ValueError, match="answers must be one of"):
-        fit_hierarchical(df, answers="logits")
-    with pytest.raises(ValueError, match="parametrization must be one of"):
-        fit_hierarchical(df, parametrization="wiggly")
-    with pytest.raises(ValueError, match="target_accept must be in"):
-        fit_hierarchical(df, target_accept=1.5)
+@pytest.mark.parametrize(
+    ("option", "error", "message"),
+    [
+        ({"estimand": "median"}, ValueError, "estimand must be one of"),
+        ({"position": "conditional"}, TypeError, "position"),
+        ({"draws": 10}, ValueError, "draws must be an integer"),
+        ({"priors": {"slope": 1.0}}, ValueError, "unknown prior"),
+        ({"link": "cloglog"}, ValueError, "link must be one of"),
+        ({"answers": "logits"}, ValueError, "answers must be one of"),
+        ({"parametrization": "wiggly"}, ValueError, "parametrization must be one of"),
+        ({"target_accept": 1.5}, ValueError, "target_accept must be in"),
+    ],
+)
+def test_bad_options_are_named(option, error, message):
+    with pytest.raises(error, match=message):
+        fit_hierarchical(_one_set_per_identity(2, seed=3), **option)
 
 
 def test_estimator_keeps_scikit_learns_contract():

@@ -32,7 +32,8 @@ from llmvalues.summary import Summary
 
 @dataclass(frozen=True)
 class Design:
-    """A simulation design: identities × variants × 10 items × replicates, sampler settings."""
+    """A simulation design: identities × variants × 10 items × replicates, sampler settings,
+    the link, the preset and the estimands whose intervals are checked."""
 
     n_identities: int = 3
     n_variants: int = 3

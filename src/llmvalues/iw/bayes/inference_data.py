@@ -78,9 +78,20 @@ def write_with_group(
     variables: dict[str, tuple[Sequence[str], np.ndarray]],
     attrs: dict[str, str | int | float],
 ) -> None:
-    """Write ``idata`` plus one extra group (``variables``: name → (dims, array)) to netCDF.
+    """Write ``idata`` plus one extra group to one netCDF file (``idata`` is left unchanged).
 
-    The fit's own InferenceData is left unchanged.
+    Parameters
+    ----------
+    path
+        The file.
+    idata
+        InferenceData.
+    group
+        Name of the extra group.
+    variables
+        name → (dims, array) of the extra group.
+    attrs
+        Its attributes (strings and numbers).
     """
     extra = xr.Dataset({k: (tuple(d), v) for k, (d, v) in variables.items()}, attrs=attrs)
     groups = {g: getattr(idata, g) for g in idata.groups() if g != group}
@@ -90,9 +101,25 @@ def write_with_group(
 def read_with_group(
     path: str, group: str
 ) -> tuple[az.InferenceData, dict[str, np.ndarray], dict[str, object]]:
-    """Read a file of :func:`write_with_group`: the InferenceData without the extra group,
-    that group's arrays and its attributes. A file that is not netCDF, or lacks the group,
-    raises ValueError."""
+    """Read a file of :func:`write_with_group`.
+
+    Parameters
+    ----------
+    path
+        The file.
+    group
+        The extra group.
+
+    Returns
+    -------
+    (idata, arrays, attrs)
+        The InferenceData without the extra group, that group's arrays and attributes.
+
+    Raises
+    ------
+    ValueError
+        The file is not netCDF, or lacks the group.
+    """
     try:
         loaded = az.from_netcdf(str(path))
     except OSError as error:

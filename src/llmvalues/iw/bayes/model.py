@@ -257,17 +257,19 @@ def expected_answers(
 
     With ``spread`` (…, J) — the SD of the prompt effects — the expectation is marginal over
     a normal variant distribution (Gauss–Hermite quadrature); without, it is at effect 0.
+    Computed as E = c_0 + Σ_k (c_k − c_{k−1}) P(answer > k − 1), one cdf per cut-point.
     """
     if spread is None:
         x, w = np.zeros(1), np.ones(1)
     else:
         x, w = np.polynomial.hermite_e.hermegauss(nodes)
         w = w / w.sum()
+    cdf = special.expit if link == "logit" else stats.norm.cdf
     out = np.empty(location.shape)
     for j, (c, raw) in enumerate(zip(cuts, codes, strict=True)):
         values = np.asarray(raw, dtype=float)
         shift = 0.0 if spread is None else spread[..., j, None] * x
         eta = location[..., j, None] + shift  # (…, nodes)
-        p = category_probs(eta, c[..., None, :], link)  # (…, nodes, K)
-        out[..., j] = (p @ values) @ w
+        above = 1.0 - cdf(c[..., None, :] - eta[..., None])  # (…, nodes, K − 1)
+        out[..., j] = (values[0] + above @ np.diff(values)) @ w
     return out

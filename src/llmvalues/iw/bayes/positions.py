@@ -26,8 +26,18 @@ BLOCK = 250  # draws per pass over the identity × variant pairs (bounds memory)
 def asked_pairs(data: CellCounts) -> tuple[np.ndarray, np.ndarray]:
     """Identity and variant index of every (identity, variant) pair in the responses.
 
-    A pair counts as asked when the table holds any row for it, answered or not; pairs are
-    sorted by identity, then variant, in the order of ``data.identities``/``data.variants``.
+    A pair counts as asked when the table holds any row for it, answered or not.
+
+    Parameters
+    ----------
+    data
+        The counts (their ``sets`` table lists the pairs).
+
+    Returns
+    -------
+    (pair_identity, pair_variant)
+        Index arrays, sorted by identity, then variant, in the order of
+        ``data.identities`` / ``data.variants``.
     """
     ident = np.array([data.identities.index(i) for i in data.sets["identity"]], dtype=int)
     variant = np.array([data.variants.index(v) for v in data.sets["variant"]], dtype=int)
@@ -74,7 +84,22 @@ def by_variant(
 
 
 def mean_over_pairs(values: np.ndarray, pair_identity: np.ndarray, n_identities: int) -> np.ndarray:
-    """(…, pairs, items) → (…, identities, items): each identity's mean over its pairs."""
+    """Each identity's mean over its pairs.
+
+    Parameters
+    ----------
+    values
+        (…, pairs, items).
+    pair_identity
+        (pairs,) identity index of each pair.
+    n_identities
+        Number of identities.
+
+    Returns
+    -------
+    numpy.ndarray
+        (…, identities, items).
+    """
     weights = np.zeros((n_identities, len(pair_identity)))
     weights[pair_identity, np.arange(len(pair_identity))] = 1.0
     weights /= weights.sum(1, keepdims=True)
@@ -90,8 +115,19 @@ def expected_new(
 ) -> np.ndarray:
     """Expected answers under a new variant: marginal over Normal(0, ``variance``) effects.
 
-    ``variance`` (…, items) is the variant plus identity × variant variance per item,
-    broadcast over the identity axis of ``location`` (…, identities, items).
+    Parameters
+    ----------
+    location, cuts, codes, link
+        As for :func:`llmvalues.iw.bayes.model.expected_answers`: (…, identities, items)
+        latent locations, per-item cut-points, raw codes, link.
+    variance
+        (…, items) variant plus identity × variant variance per item (shared by the
+        identities).
+
+    Returns
+    -------
+    numpy.ndarray
+        (…, identities, items) expected raw answers.
     """
     spread = np.broadcast_to(np.sqrt(variance)[..., None, :], location.shape)
     return expected_answers(location, cuts, codes, link, spread=spread)

@@ -9,18 +9,38 @@ from llmvalues.iw.bayes.data import CellCounts
 
 
 def flat(idata, name: str) -> np.ndarray:
-    """A posterior variable with chains stacked: (draws, …)."""
+    """A posterior variable with chains stacked.
+
+    Parameters
+    ----------
+    idata
+        InferenceData.
+    name
+        Variable of its posterior group.
+
+    Returns
+    -------
+    numpy.ndarray
+        (chains × draws, …).
+    """
     return stack_chains(infdata.posterior_array(idata, name))
 
 
-def thin(array: np.ndarray, limit: int) -> np.ndarray:
-    """Every k-th draw (axis 0) so that at most about ``limit`` remain."""
-    step = max(1, int(np.ceil(len(array) / limit)))
-    return array[::step]
-
-
 def interaction_draws(idata, data: CellCounts) -> np.ndarray:
-    """(chain, draw, cells) identity × variant effects, whichever way they were parametrised."""
+    """Identity × variant effects of the observed cells, whichever way they were parametrised.
+
+    Parameters
+    ----------
+    idata
+        InferenceData of a model with interactions.
+    data
+        Its counts (the item of each cell scales the non-centred effects).
+
+    Returns
+    -------
+    numpy.ndarray
+        (chain, draw, cells).
+    """
     if infdata.has_variable(idata, "interaction"):
         return infdata.posterior_array(idata, "interaction")
     scale = infdata.posterior_array(idata, "interaction_scale")[..., data.cell_item]
@@ -28,5 +48,15 @@ def interaction_draws(idata, data: CellCounts) -> np.ndarray:
 
 
 def stack_chains(array: np.ndarray) -> np.ndarray:
-    """(chain, draw, …) → (draws, …)."""
+    """(chain, draw, …) → (chains × draws, …).
+
+    Parameters
+    ----------
+    array
+        Draws with a chain axis.
+
+    Returns
+    -------
+    numpy.ndarray
+    """
     return array.reshape(-1, *array.shape[2:])

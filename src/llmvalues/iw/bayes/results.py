@@ -148,13 +148,14 @@ class HierarchicalMapFit(MapFit):
 
         Parameters
         ----------
-        level
-            Interval probability.
+        level : float
+            Probability of the ``lo``/``hi`` interval of each share.
 
         Returns
         -------
         pandas.DataFrame
-            See :func:`llmvalues.iw.bayes.variance.prompt_sensitivity`.
+            Index item (the ten, then ``overall``): share, sd, lo, hi, level
+            (:func:`llmvalues.iw.bayes.variance.prompt_sensitivity`).
         """
         return variance.prompt_sensitivity(self.idata, self.data, self.structure, self.link, level)
 
@@ -163,13 +164,13 @@ class HierarchicalMapFit(MapFit):
 
         Parameters
         ----------
-        level
-            Interval probability.
+        level : float
+            Probability of each effect's ``lo``/``hi`` interval.
 
         Returns
         -------
         pandas.DataFrame
-            See :func:`llmvalues.iw.bayes.variance.variant_effects`.
+            variant, item, mean, sd, lo, hi, level: one row per variant × item.
         """
         return variance.variant_effects(self.idata, self.data, self.structure, level)
 
