@@ -55,6 +55,11 @@ def _table(frame: pd.DataFrame) -> str:
     return frame.to_json(orient="table", double_precision=15)
 
 
+def _plain(value: Any) -> Any:
+    """A numpy scalar (e.g. a seed given as ``np.int64``) as the Python value JSON takes."""
+    return value.item()
+
+
 def _untable(text: str) -> pd.DataFrame:
     return pd.read_json(io.StringIO(text), orient="table")
 
@@ -96,8 +101,8 @@ def write(path: Path, idata, parts: FitParts) -> Path:
         "attributes": _table(data.attributes),
         "priors": json.dumps(asdict(parts.priors)),
         "link": parts.link,
-        "structure": json.dumps(parts.structure),
-        "settings": json.dumps(parts.settings),
+        "structure": json.dumps(parts.structure, default=_plain),
+        "settings": json.dumps(parts.settings, default=_plain),
         "preset_coef_index": str(preset.coef.index.name or ""),
         "preset_name": preset.name,
         "preset_citation": preset.citation,
