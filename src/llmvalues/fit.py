@@ -11,7 +11,7 @@ from llmvalues.iw.presets import DEFAULT_PRESET, Preset, load_preset
 from llmvalues.responses import ResponsesError, from_wide, rename_roles, validate_responses
 
 METHODS = ("classic", "hierarchical")
-CLASSIC_OPTIONS = ("n_bootstrap", "random_seed")
+CLASSIC_OPTIONS = ("averaging", "n_bootstrap", "random_seed")
 
 
 def _as_tidy(
@@ -60,7 +60,8 @@ def fit_map(
         :class:`llmvalues.iw.bayes.estimator.HierarchicalMap` (``estimand``, ``draws``,
         ``chains``, ``random_seed`` …). ``"classic"``: project complete response sets and
         average them per identity (Tao et al.'s computation) with bootstrap intervals;
-        options ``n_bootstrap`` and ``random_seed``.
+        options ``averaging`` (``"variants"``: the available-item computation),
+        ``n_bootstrap`` and ``random_seed``.
     identity, variant, replicate
         Names of those columns (in a wide table, or to rename in a tidy one).
     **options

@@ -284,10 +284,13 @@ class Store:
         """Final answers as a tidy table with attribute columns (any instrument, free text too).
 
         ``probs`` holds the option probabilities keyed by raw code (None where the backend
-        gave none); ``outside_mass`` is the probability on anything that is not an option.
+        gave none); ``outside_mass`` is the probability on anything that is not an option;
+        ``temperature`` is the recorded sampling temperature (NaN where none was set): a
+        hierarchical fit treats cells asked at temperature 0 as deterministic.
         """
         finals = self.finals(keys)
         raw_attrs = [json.loads(a) for a in finals["attrs"]]
+        sampling = [json.loads(text) for text in finals["sampling"]]
         probs = [
             _raw_code_probs(dist, attrs.get("option_map"))
             for dist, attrs in zip(finals["distribution"], raw_attrs, strict=True)
@@ -309,6 +312,10 @@ class Store:
                 "model": finals["model"],
                 "backend": finals["backend"],
                 "attempts": finals["attempt"].astype(int),
+                "temperature": pd.to_numeric(
+                    pd.Series([d.get("temperature") for d in sampling], index=finals.index),
+                    errors="coerce",
+                ),
                 "probs": pd.Series(probs, index=finals.index, dtype=object),
                 "outside_mass": finals["outside_mass"],
                 "distribution": finals["distribution"],

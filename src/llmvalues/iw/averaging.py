@@ -21,6 +21,34 @@ from llmvalues.responses import pivot_codes, validate_responses
 AVERAGING = ("sets", "available", "variants")
 
 
+def averaging_units(wide: pd.DataFrame, averaging: str = "sets") -> pd.DataFrame:
+    """The answer vectors whose item-wise mean is each identity's answer under ``averaging``.
+
+    Parameters
+    ----------
+    wide
+        Raw codes, one row per response set (index identity, variant, replicate), one
+        column per item in ``ITEMS`` order (:func:`llmvalues.responses.pivot_codes`).
+    averaging
+        ``"sets"``: the complete sets; ``"available"``: every set with an answer (missing
+        items NaN); ``"variants"``: each variant's available-item means (NaN where the
+        variant has no answer to an item).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index (identity, variant[, replicate]); the unit a bootstrap resamples.
+    """
+    if averaging not in AVERAGING:
+        raise ValueError(f"averaging must be one of {AVERAGING}, got {averaging!r}")
+    if averaging == "sets":
+        return wide.dropna(how="any")
+    usable = wide.dropna(how="all")
+    if averaging == "available":
+        return usable
+    return usable.groupby(level=["identity", "variant"], sort=False).mean()
+
+
 def mean_answers(responses: pd.DataFrame, averaging: str = "sets") -> pd.DataFrame:
     """One mean answer vector (raw codes) per identity: identity × ITEMS.
 
@@ -45,13 +73,23 @@ def mean_answers(responses: pd.DataFrame, averaging: str = "sets") -> pd.DataFra
     if averaging not in AVERAGING:
         raise ValueError(f"averaging must be one of {AVERAGING}, got {averaging!r}")
     wide = pivot_codes(validate_responses(responses))[list(ITEMS)]
-    if averaging == "sets":
-        means = wide.dropna(how="any").groupby(level="identity").mean()
-    elif averaging == "available":
-        means = wide.groupby(level="identity").mean()
-    else:
-        means = wide.groupby(level=["identity", "variant"]).mean().groupby(level="identity").mean()
+    means = averaging_units(wide, averaging).groupby(level="identity").mean()
     means = means.reindex(wide.index.get_level_values("identity").unique().sort_values())
+    check_placeable(means, averaging)
+    means.columns.name = None
+    return means
+
+
+def check_placeable(means: pd.DataFrame, averaging: str) -> None:
+    """A ValueError naming the first identity whose mean answers lack an item.
+
+    Parameters
+    ----------
+    means
+        identity × ITEMS mean answers (NaN where there is none).
+    averaging
+        The averaging that made them (named in the message).
+    """
     missing = means.isna()
     if missing.any().any():
         identity = missing.any(axis=1).idxmax()
@@ -59,7 +97,10 @@ def mean_answers(responses: pd.DataFrame, averaging: str = "sets") -> pd.DataFra
         what = "no complete response set" if averaging == "sets" else f"no answer to {items}"
         raise ValueError(
             f"identity {identity!r} has {what}, so averaging={averaging!r} cannot place it"
-            + ("; averaging='available' uses incomplete sets too" if averaging == "sets" else "")
+            + (
+                "; averaging='variants' (or 'available') uses incomplete sets too, or use "
+                "method='hierarchical', which treats unanswered items as missing"
+                if averaging == "sets"
+                else ""
+            )
         )
-    means.columns.name = None
-    return means

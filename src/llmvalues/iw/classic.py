@@ -3,10 +3,17 @@
 Given Tao et al.'s answer tables and their preset this reproduces their points exactly
 (their model point is the mean of its variant points, and the projection is affine).
 Intervals come from a percentile bootstrap over each identity's complete response sets.
+
+``averaging="variants"`` is the available-item computation: each variant's item means
+over the items it answered, then the mean over the variants, then the projection, so one
+refused item no longer discards a whole response set (``"available"``: every answered
+reply's item mean; :mod:`llmvalues.iw.averaging`). The bootstrap then resamples the
+variants (or the usable sets).
 """
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, ClassVar
@@ -14,8 +21,8 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from llmvalues.iw.averaging import AVERAGING, averaging_units, check_placeable
 from llmvalues.iw.identities import (
-    SET_KEY,
     answer_status,
     identities_in_order,
     identity_attributes,
@@ -34,8 +41,9 @@ class ClassicMapFit(MapFit):
     """Classic map positions: the mean of each identity's projected complete response sets.
 
     Estimand ``"asked"``: the mean over the response sets asked (each complete set counts
-    once). ``position_draws`` are bootstrap resamples of that mean (resampling the
-    identity's complete sets with replacement), so ``sd_x``/``sd_y`` are bootstrap
+    once; with ``averaging="variants"`` each variant's available-item means count once).
+    ``position_draws`` are bootstrap resamples of that mean (resampling the identity's
+    complete sets — or variants — with replacement), so ``sd_x``/``sd_y`` are bootstrap
     standard errors and the interval columns percentile-bootstrap intervals; distances,
     P(nearest), contrasts and cultural-prompting intervals come from the same resamples.
     An identity with fewer than two complete sets has no resamples: its SDs, intervals and
@@ -50,14 +58,17 @@ class ClassicMapFit(MapFit):
     ----------
     preset
         The map preset.
-    set_points
-        identity, variant, replicate, x, y: one row per complete response set.
+    units
+        The averaged answer vectors (index identity, variant[, replicate]; one column per
+        item, NaN where a unit has no answer): complete sets, usable sets or variants.
     status
         identity × item answer counts (:func:`llmvalues.iw.identities.answer_status`).
     sets
         identity, variant, n_sets (complete sets, the ones used), n_incomplete.
     attributes
         One row per identity with its attribute columns.
+    averaging
+        ``"sets"`` (Tao et al.'s computation), ``"available"`` or ``"variants"``.
     n_bootstrap
         Bootstrap resamples.
     random_seed
@@ -68,10 +79,11 @@ class ClassicMapFit(MapFit):
     estimand: ClassVar[str] = "asked"
 
     preset: Preset
-    set_points: pd.DataFrame
+    units: pd.DataFrame
     status: pd.DataFrame
     sets: pd.DataFrame
     attributes: pd.DataFrame
+    averaging: str = "sets"
     n_bootstrap: int = N_BOOTSTRAP
     random_seed: int | None = 0
 
@@ -80,52 +92,74 @@ class ClassicMapFit(MapFit):
         return list(self.attributes.index)
 
     def _point_positions(self) -> np.ndarray:
-        means = self.set_points.groupby("identity", sort=False)[["x", "y"]].mean()
-        return means.loc[self.identities].to_numpy()
+        means = self.units.groupby(level="identity", sort=False).mean()
+        return self.preset.project_array(means.loc[self.identities].to_numpy())
 
     @cached_property
     def position_draws(self) -> np.ndarray:
-        """(n_bootstrap, identities, 2) bootstrap means (NaN for identities with < 2 sets)."""
+        """(n_bootstrap, identities, 2) bootstrap means (NaN for identities with < 2 units)."""
         rng = np.random.default_rng(self.random_seed)
         out = np.full((self.n_bootstrap, len(self.identities), 2), np.nan)
-        groups = self.set_points.groupby("identity", sort=False)
+        groups = self.units.groupby(level="identity", sort=False)
         for i, name in enumerate(self.identities):
-            xy = groups.get_group(name)[["x", "y"]].to_numpy()
-            if len(xy) >= 2:
-                pick = rng.integers(0, len(xy), (self.n_bootstrap, len(xy)))
-                out[:, i] = xy[pick].mean(1)
+            answers = groups.get_group(name).to_numpy(dtype=float)
+            if len(answers) >= 2:
+                pick = rng.integers(0, len(answers), (self.n_bootstrap, len(answers)))
+                with np.errstate(invalid="ignore"), warnings.catch_warnings():
+                    # a resample without any answer to an item has no position (NaN)
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    means = np.nanmean(answers[pick], axis=1)
+                out[:, i] = self.preset.project_array(means)
         return out
 
     def _estimate(self, draws: np.ndarray, at_point: np.ndarray) -> np.ndarray:
         return at_point
 
     def _variant_positions(self) -> pd.DataFrame:
-        return self.set_points.groupby(["identity", "variant"], sort=False)[["x", "y"]].mean()
+        means = self.units.groupby(level=["identity", "variant"], sort=False).mean()
+        xy = self.preset.project_array(means.to_numpy(dtype=float))
+        out = pd.DataFrame(xy, index=means.index, columns=["x", "y"])
+        return out.dropna()  # a variant that never answered an item has no point
+
+    @property
+    def _unit_name(self) -> str:
+        return {"sets": "complete response sets", "available": "usable response sets"}.get(
+            self.averaging, "prompt variants"
+        )
 
     def _notes(self, level: float) -> list[str]:
+        how = {
+            "sets": "each complete response set is projected with the preset and the points "
+            "are averaged per identity (Tao et al.'s computation)",
+            "available": "each item's answers are averaged over every reply that answered it "
+            "(incomplete response sets included) and the mean answers projected",
+            "variants": "each prompt variant's item means over the items it answered are "
+            "averaged over the variants and projected (the available-item computation: a "
+            "refused item does not discard its response set)",
+        }[self.averaging]
         return [
-            "Classic method: each complete response set is projected with the preset and the "
-            "points are averaged per identity (Tao et al.'s computation); estimates of "
-            "distances and metrics are their values at these positions.",
+            f"Classic method, averaging={self.averaging!r}: {how}; estimates of distances "
+            "and metrics are their values at these positions.",
             f"Intervals ({level:.0%}) are percentile-bootstrap intervals over each identity's "
-            f"complete response sets ({self.n_bootstrap} resamples, seed {self.random_seed}): "
-            "how much the mean moves when sets like these are drawn again. They treat the "
-            "sets as exchangeable: with few sets they are too narrow (in simulation a 90% "
+            f"{self._unit_name} ({self.n_bootstrap} resamples, seed {self.random_seed}): "
+            "how much the mean moves when units like these are drawn again. They treat them "
+            "as exchangeable: with few sets they are too narrow (in simulation a 90% "
             "interval covered 85% with 10 sets, 92% with 30), and with few prompt variants "
             "they are not intervals for a new prompt (docs/iw-map.md).",
         ]
 
     def _caveats(self) -> list[str]:
-        few = self.centroids.index[self.centroids["n_sets"] < 2].tolist()
+        n_units = self.units.groupby(level="identity", sort=False).size()
+        few = [i for i in self.identities if n_units.get(i, 0) < 2]
         if not few:
             return []
         return [
             f"{len(few)} identit{'y has' if len(few) == 1 else 'ies have'} fewer than two "
-            f"complete response sets and no interval: {few[:5]}"
+            f"{self._unit_name} and no interval: {few[:5]}"
         ]
 
     def _info(self) -> dict[str, Any]:
-        return {"bootstrap resamples": self.n_bootstrap}
+        return {"averaging": self.averaging, "bootstrap resamples": self.n_bootstrap}
 
     def _plot_kinds(self, plots) -> dict[str, Any]:
         def points_on_map(fit, **kwargs):
@@ -135,8 +169,8 @@ class ClassicMapFit(MapFit):
 
     def __repr__(self) -> str:
         return (
-            f"ClassicMapFit({len(self.identities)} identities, {len(self.set_points)} complete "
-            f"response sets, preset {self.preset.name!r})"
+            f"ClassicMapFit({len(self.identities)} identities, {len(self.units)} "
+            f"{self._unit_name}, averaging {self.averaging!r}, preset {self.preset.name!r})"
         )
 
 
@@ -144,6 +178,7 @@ def fit_classic(
     responses: pd.DataFrame,
     preset: str | Preset = DEFAULT_PRESET,
     *,
+    averaging: str = "sets",
     n_bootstrap: int = N_BOOTSTRAP,
     random_seed: int | None = 0,
 ) -> ClassicMapFit:
@@ -156,6 +191,11 @@ def fit_classic(
         tables).
     preset
         A built-in preset name or a :class:`Preset`.
+    averaging
+        ``"sets"`` (default: complete response sets, Tao et al.'s exact computation),
+        ``"variants"`` (the available-item computation: per-variant item means over the
+        answered items, then the mean over variants) or ``"available"`` (each item's mean
+        over every answered reply); :mod:`llmvalues.iw.averaging`.
     n_bootstrap
         Bootstrap resamples behind the intervals.
     random_seed
@@ -170,43 +210,42 @@ def fit_classic(
     llmvalues.ResponsesError
         Bad input, naming the column, row and item.
     ValueError
-        An identity without a complete response set.
+        An identity without a complete response set (``averaging="sets"``) or without any
+        answer to an item.
     """
     return _fit_validated(
-        validate_responses(responses), load_preset(preset), n_bootstrap, random_seed
+        validate_responses(responses), load_preset(preset), averaging, n_bootstrap, random_seed
     )
 
 
 def _fit_validated(
     responses: pd.DataFrame,
     preset: Preset,
+    averaging: str = "sets",
     n_bootstrap: int = N_BOOTSTRAP,
     random_seed: int | None = 0,
 ) -> ClassicMapFit:
     """:func:`fit_classic` on an already validated table (``fit_map`` validates once)."""
+    if averaging not in AVERAGING:
+        raise ValueError(f"averaging must be one of {AVERAGING}, got {averaging!r}")
     if not isinstance(n_bootstrap, int | np.integer) or n_bootstrap < 100:
         raise ValueError(f"n_bootstrap must be an integer ≥ 100, got {n_bootstrap!r}")
-    wide = pivot_codes(responses)
-    complete = wide.dropna(how="any")
-    used = set(complete.index.get_level_values("identity"))
-    empty = [i for i in identities_in_order(responses) if i not in used]
-    if empty:
-        raise ValueError(
-            f"identity {empty[0]!r} has no complete response set (all 10 items answered), so the "
-            "classic method cannot place it; use method='hierarchical', which treats "
-            f"unanswered items as missing ({len(empty)} such identities: {empty[:5]})"
-        )
-    xy = preset.project_array(complete[list(ITEMS)].to_numpy())
-    set_points = complete.index.to_frame(index=False)[SET_KEY].assign(x=xy[:, 0], y=xy[:, 1])
+    wide = pivot_codes(responses)[list(ITEMS)]
+    units = averaging_units(wide, averaging)
+    means = units.groupby(level="identity", sort=False).mean()
+    check_placeable(means.reindex(identities_in_order(responses)), averaging)
     sets = response_sets(responses)
-    sets["n_sets"] = sets["n_complete"]
+    used = sets["n_complete"] if averaging == "sets" else sets["n_usable"]
+    sets["n_sets"] = used
     sets["n_incomplete"] = sets["n_total"] - sets["n_complete"]
+    units.columns.name = None
     return ClassicMapFit(
         preset=preset,
-        set_points=set_points,
+        units=units,
         status=answer_status(responses),
         sets=sets[["identity", "variant", "n_sets", "n_incomplete"]],
         attributes=identity_attributes(responses),
+        averaging=averaging,
         n_bootstrap=int(n_bootstrap),
         random_seed=random_seed,
     )

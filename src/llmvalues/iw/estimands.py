@@ -9,14 +9,16 @@ from __future__ import annotations
 
 ESTIMANDS: dict[str, str] = {
     "asked": (
-        "the mean of the identity's expected answers over the prompt variants it was asked, "
-        "identity × variant effects included (the finite population of prompts asked; Tao "
-        "et al.'s mean of variant points), projected onto the map"
+        "the mean, over the prompt variants the identity was asked, of its expected answer "
+        "to each prompt under the sampling settings used (the finite population of prompts "
+        "asked; Tao et al.'s mean of variant points): at temperature 0 that expected answer "
+        "is the answer given, otherwise it is model-based, identity × variant effects "
+        "included; projected onto the map"
     ),
     "new": (
-        "the identity's expected answers under a new prompt variant drawn from the estimated "
-        "distribution of variants (variant and identity × variant effects integrated out), "
-        "projected onto the map"
+        "the identity's expected answers to a new prompt variant drawn from the estimated "
+        "distribution of variants (variant and identity × variant effects integrated out): "
+        "it carries the uncertainty about the prompts not asked, projected onto the map"
     ),
     "typical": (
         "the identity's expected answers at a typical prompt (variant and identity × variant "
@@ -26,6 +28,12 @@ ESTIMANDS: dict[str, str] = {
 """One-sentence definition of each estimand."""
 
 DEFAULT_ESTIMAND = "asked"
+
+ASKED_AT_TEMPERATURE_0 = (
+    "Answers to the prompts asked are known exactly at temperature 0; for uncertainty about "
+    "prompts not asked use estimand='new'."
+)
+"""What the ``"asked"`` interval means when every answer was decoded deterministically."""
 
 
 def check_estimand(estimand: str) -> str:

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pymc as pm
 import pytest
 from scipy import stats
 
-from llmvalues.iw.bayes.data import aggregate_responses, densify
+from llmvalues.iw.bayes.data import aggregate_responses, answer_sources, densify
 from llmvalues.iw.bayes.model import (
     Priors,
     build_model,
     category_probs,
+    centring,
     cutpoints_numpy,
     expected_answers,
+    item_units_numpy,
     reference_gaps,
 )
 from llmvalues.iw.bayes.simulate import draw_truth, simulate_responses
@@ -91,24 +94,125 @@ def test_refusals_are_missing_and_reported_per_identity_and_item():
     assert data.n_answers == 20  # refusals never become answers
     sets = data.sets.set_index(["identity", "variant"])
     # a: replicate 0 complete, replicates 1-3 hold only a failed f063 (asked, unusable)
-    assert sets.loc[("a", "v")].to_dict() == {"n_total": 4, "n_usable": 1, "n_complete": 1}
-    assert sets.loc[("b", "v")].to_dict() == {"n_total": 1, "n_usable": 1, "n_complete": 1}
+    counted = ["n_total", "n_usable", "n_complete"]
+    assert sets.loc[("a", "v"), counted].to_dict() == {"n_total": 4, "n_usable": 1, "n_complete": 1}
+    assert sets.loc[("b", "v"), counted].to_dict() == {"n_total": 1, "n_usable": 1, "n_complete": 1}
 
 
-def test_log_prob_distributions_enter_as_expected_counts():
+def _with_probs(probs_by_row: dict[int, object], status: dict[int, str] | None = None):
     df = _table(_full_set("m"))
     df["probs"] = None
-    df.at[ITEMS.index("e018"), "probs"] = {"1": 0.2, "2": 0.2, 3: 0.6}
+    for row, probs in probs_by_row.items():
+        df.at[row, "probs"] = probs
+    for row, value in (status or {}).items():
+        df.loc[row, ["status", "code"]] = [value, np.nan]
+    return df
+
+
+E018 = ITEMS.index("e018")
+
+
+def _e018(data):
+    cell = np.flatnonzero(data.cell_item == E018)
+    return data.dense_counts()[cell, :3].sum(0)
+
+
+def test_log_prob_distributions_enter_as_expected_counts_never_renormalised():
+    # 0.1 of the probability is outside the options: the query is an answer with
+    # probability 0.9, so it weighs 0.9, spread as the model spread it
+    df = _with_probs({E018: {"1": 0.2, "2": 0.2, 3: 0.5}})
     probs = aggregate_responses(df, answers="probs")
-    both = aggregate_responses(df, answers="both")
-    cell = np.flatnonzero(probs.cell_item == ITEMS.index("e018"))[0]
-    assert probs.dense_counts()[cell, :3] == pytest.approx([0.2, 0.2, 0.6])
-    assert both.dense_counts()[cell, :3] == pytest.approx([0.2, 1.2, 0.6])
+    assert _e018(probs) == pytest.approx([0.2, 0.2, 0.5])
+    assert probs.status.set_index(["identity", "item"]).loc[("m", "e018"), "n_effective"] == 0.9
+    assert _e018(aggregate_responses(df)) == pytest.approx([0, 1, 0])  # sampled: the code 2
     with pytest.raises(ResponsesError, match="needs a 'probs' column"):
         aggregate_responses(_table(_full_set("m")), answers="probs")
-    df.at[0, "probs"] = {"11": 1.0}
     with pytest.raises(ResponsesError, match=r"item 'f063'.*key 11 is not a valid code"):
-        aggregate_responses(df, answers="probs")
+        aggregate_responses(_with_probs({0: {"11": 1.0}}), answers="probs")
+    with pytest.raises(ResponsesError, match=r"sum to 1.3 > 1.*never renormalised"):
+        aggregate_responses(_with_probs({E018: {1: 0.8, 2: 0.5}}), answers="probs")
+
+
+def test_distributions_of_refused_or_invalid_rows_never_count():
+    df = _with_probs({E018: {1: 0.9, 2: 0.1}, 0: {1: 1.0}}, status={E018: "refusal", 0: "invalid"})
+    data = aggregate_responses(df, answers="probs")
+    assert _e018(data) == pytest.approx([0, 0, 0])
+    assert data.n_answers == 8
+    st = data.status.set_index(["identity", "item"])
+    assert st.loc[("m", "e018"), "n_effective"] == 0 and st.loc[("m", "f063"), "n_from_probs"] == 0
+
+
+def test_one_query_counts_once_both_is_refused():
+    df = _with_probs({E018: {1: 0.5, 2: 0.5}})
+    data = aggregate_responses(df, answers="probs")
+    assert _e018(data).sum() == pytest.approx(1.0)  # the distribution, not it plus the code
+    assert data.n_answers == pytest.approx(10.0)
+    with pytest.raises(ValueError, match="count it twice"):
+        aggregate_responses(df, answers="both")
+
+
+def test_exported_store_tables_are_read_with_their_json_distributions(tmp_path):
+    from llmvalues.collect import Store, ivs_plan
+    from llmvalues.collect.backends.base import Distribution
+    from llmvalues.collect.store import Attempt
+    from llmvalues.instruments.variants import descriptors
+
+    plan = ivs_plan("m", descriptor_set=descriptors()[:1])
+    with Store(tmp_path / "s.sqlite") as store:
+        for cell in plan.cells:
+            distribution = None
+            if cell.item == "e018":
+                shown = {"1": 0.1, "2": 0.2, "3": 0.6}
+                distribution = Distribution(shown, 0.1, "test").to_json()
+            codes = {"y003": 0.0, "a165": 1.0}
+            store.record(
+                Attempt(
+                    cell_key=cell.key,
+                    attempt=1,
+                    final=True,
+                    run_id="r",
+                    identity=cell.identity,
+                    variant=cell.variant,
+                    replicate=cell.replicate,
+                    item=cell.item,
+                    session=cell.session,
+                    mode="chat",
+                    prompt=cell.request.payload(),
+                    raw="x",
+                    code=codes.get(cell.item, 2.0),
+                    status="ok",
+                    reason="",
+                    model="m",
+                    backend="test",
+                    sampling=cell.request.sampling,
+                    distribution=distribution,
+                    outside_mass=0.1 if distribution else None,
+                    attrs=cell.attrs,
+                )
+            )
+        exported = pd.read_csv(store.export(tmp_path / "answers.csv"))
+    assert isinstance(exported["probs"].dropna().iloc[0], str)  # JSON text, as exported
+    data = aggregate_responses(validate_responses(exported), answers="probs")
+    assert _e018(data) == pytest.approx([0.1, 0.2, 0.6])  # labels 1-3 are codes 1-3 here
+    # the store records temperature 0 (the default sampling): one deterministic answer each
+    assert data.cell_deterministic.all() and data.determinism == "temperature 0 recorded"
+    with pytest.raises(ResponsesError, match=r"row 3: 'probs' .* is not JSON"):
+        broken = exported.assign(probs=exported["probs"].astype(object))
+        broken.loc[3, "probs"] = "{oops"
+        aggregate_responses(validate_responses(broken), answers="probs")
+
+
+def test_items_without_distributions_are_stated_as_sampled():
+    df = _with_probs({E018: {1: 0.5, 2: 0.5}, ITEMS.index("f063"): {1: 1.0}})
+    sources = answer_sources(aggregate_responses(df, answers="probs").status)
+    assert sources["probs"] == ["f063", "e018"]
+    assert "y002" in sources["sampled"] and "y003" in sources["sampled"]
+    mixed = pd.concat([df, _with_probs({}).assign(replicate=1)], ignore_index=True)
+    counts = aggregate_responses(mixed, answers="probs", replicates="independent")
+    assert answer_sources(counts.status)["mixed"] == [
+        "f063",
+        "e018",
+    ]
 
 
 def test_identity_without_usable_answers_is_an_error_naming_it():
@@ -139,15 +243,52 @@ def test_missing_item_and_constant_item_warn_with_names():
 def test_priors_are_printable_overridable_and_checked():
     p = Priors.default("logit")
     text = str(p)
-    assert "Normal(0, 2)" in text and "HalfNormal(0.5)" in text
-    assert p.update(location_sd=1.0).location_sd == 1.0
-    assert Priors.default("probit").location_sd < p.location_sd
+    assert "LogNormal(0, 1)" in text and "HalfNormal(0.5) · item_unit" in text
+    assert "s[item] · (location_mu + location_tau · z)" in text
+    assert p.update(location_scale=2.0).location_scale == 2.0
+    assert Priors.default("probit").variant_sd < p.variant_sd
     with pytest.raises(ValueError, match="unknown prior"):
-        p.update(slope=1.0)
+        p.update(location_sd=1.0)
     with pytest.raises(ValueError, match="variant_sd must be > 0"):
         Priors(variant_sd=0)
     with pytest.raises(ValueError, match="link must be one of"):
         Priors.default("cauchit")
+
+
+@pytest.mark.parametrize("link", ["logit", "probit"])
+def test_prior_predictive_expected_answers_are_close_to_uniform_on_every_scale(link):
+    """The location prior is relative to each item's cut-point spread, so a new identity's
+    expected answer is about uniform over the scale whatever the spread (which ranges from
+    noisy to near-deterministic answering)."""
+    rng = np.random.default_rng(0)
+    data = aggregate_responses(simulate_responses(draw_truth(2, 2, rng, link=link), 1, rng))
+    with build_model(data, link=link):
+        prior = pm.sample_prior_predictive(draws=4000, random_seed=1).prior
+    location = prior["location"].to_numpy()[0]  # (draws, identities, items)
+    cuts = cutpoints_numpy(prior["cut_gap"].to_numpy()[0], data.n_categories)
+    codes = tuple(_codes())
+    expected = expected_answers(location, [c[:, None, :] for c in cuts], codes, link)
+    for j, item in enumerate(ITEMS):
+        share = (expected[..., j].ravel() - min(codes[j])) / np.ptp(codes[j])
+        ks = stats.kstest(share, "uniform").statistic
+        assert ks < 0.07, (item, ks)
+
+
+def test_auto_centring_looks_at_every_group_not_the_average():
+    rows = [("big", "v0", r, i, 1 if i != "y003" else 0) for r in range(200) for i in ITEMS]
+    rows += [("big", "v1", 0, i, 1 if i != "y003" else 0) for i in ITEMS]
+    data = aggregate_responses(_table(rows), replicates="independent")
+    # 2,010 answers over 2 variants × 10 items = 100.5 per group on average, but v1 holds 1
+    assert centring(data)["centred_variants"] is False
+    many = _table(
+        [
+            ("big", f"v{v}", r, i, 1 if i != "y003" else 0)
+            for v in range(2)
+            for r in range(40)
+            for i in ITEMS
+        ]
+    )
+    assert centring(aggregate_responses(many, replicates="independent"))["centred_variants"] is True
 
 
 def test_reference_gaps_make_categories_equally_likely():
@@ -191,24 +332,30 @@ def test_model_likelihood_equals_the_numpy_multinomial_likelihood(link):
     rng = np.random.default_rng(4)
     truth = draw_truth(2, 3, rng, link=link)
     data = aggregate_responses(simulate_responses(truth, 4, rng))
-    model = build_model(data, link=link)
-    point = model.initial_point()
-    point["location"] = rng.normal(0, 1, (2, 10))
-    point["variant_z"] = rng.normal(0, 1, (3, 10))
-    point["variant_scale_log__"] = rng.normal(-1, 0.3, 10)
-    point["interaction_z"] = rng.normal(0, 1, data.n_cells)
-    point["interaction_scale_log__"] = rng.normal(-1, 0.3, 10)
-    point["cut_gap_log__"] = np.log(rng.uniform(0.3, 1.5, point["cut_gap_log__"].shape))
+    model = build_model(data, link=link, parametrization="noncentred")
+    point = {
+        name: rng.normal(0, 0.7, np.shape(value)) for name, value in model.initial_point().items()
+    }
     term = model.replace_rvs_by_values([model.potentials[0]])[0]
     loglik = model.compile_fn(term, inputs=model.value_vars, point_fn=True)(point)
-    cuts = cutpoints_numpy(np.exp(point["cut_gap_log__"]), data.n_categories)
-    scale, iscale = np.exp(point["variant_scale_log__"]), np.exp(point["interaction_scale_log__"])
-    i, v, j = data.cell_identity, data.cell_variant, data.cell_item
-    eta = (
-        point["location"][i, j]
-        + point["variant_z"][v, j] * scale[j]
-        + point["interaction_z"] * iscale[j]
+    names = ["location", "cut_gap", "variant_effect", "item_unit", "interaction_scale"]
+    names.append("interaction_z")
+    values = dict(
+        zip(
+            names,
+            model.compile_fn(
+                model.replace_rvs_by_values([model[n] for n in names]),
+                inputs=model.value_vars,
+                point_fn=True,
+            )(point),
+            strict=True,
+        )
     )
+    cuts = cutpoints_numpy(values["cut_gap"], data.n_categories)
+    i, v, j = data.cell_identity, data.cell_variant, data.cell_item
+    latent_sd = values["interaction_scale"] * values["item_unit"]
+    eta = values["location"][i, j] + values["variant_effect"][v, j]
+    eta = eta + values["interaction_z"] * latent_sd[j]
     expected = 0.0
     counts = data.dense_counts()
     for c in range(data.n_cells):
@@ -217,6 +364,10 @@ def test_model_likelihood_equals_the_numpy_multinomial_likelihood(link):
         expected += float(counts[c, :k] @ np.log(p))
     # numpy differences of cdfs lose digits on tiny probabilities; the model does not
     assert float(loglik) == pytest.approx(expected, rel=1e-6)
+    # the latent unit of each item is √(var(cuts) + error variance) over its reference value
+    assert values["item_unit"] == pytest.approx(
+        item_units_numpy(values["cut_gap"], data.n_categories, link)
+    )
 
 
 def test_densify_keeps_counts_and_fixes_the_layout():
@@ -240,3 +391,55 @@ def test_credible_ellipse_holds_the_stated_share_of_draws():
     assert e["width"] == pytest.approx(2 * np.sqrt(values[1] * r2), rel=0.03)
     assert e["height"] == pytest.approx(2 * np.sqrt(values[0] * r2), rel=0.03)
     assert (e["x"], e["y"]) == pytest.approx((1.0, -1.0), abs=0.05)
+
+
+def _copies(n: int, temperature=0.0, change: dict | None = None) -> pd.DataFrame:
+    """n replicates of one full set per variant (v0, v1); ``change`` sets some codes."""
+    rows = [r for v in ("v0", "v1") for k in range(n) for r in _full_set("m", v, k)]
+    df = _table(rows)
+    if temperature is not None:
+        df["temperature"] = temperature
+    for (variant, replicate, item), code in (change or {}).items():
+        hit = (df["variant"] == variant) & (df["replicate"] == replicate) & (df["item"] == item)
+        df.loc[hit, "code"] = code
+    return df
+
+
+def test_deterministic_replicates_are_one_observation():
+    one = aggregate_responses(_copies(1))
+    five = aggregate_responses(_copies(5))
+    for field in ("cell_identity", "cell_variant", "cell_item", "row_cell", "row_category"):
+        assert np.array_equal(getattr(one, field), getattr(five, field)), field
+    assert np.array_equal(one.row_count, five.row_count)
+    assert five.n_answers == 20 and five.cell_deterministic.all()
+    assert five.determinism == "temperature 0 recorded"
+    st = five.status.set_index(["identity", "item"])
+    assert st.loc[("m", "f063"), "n_ok"] == 10 and st.loc[("m", "f063"), "n_effective"] == 2
+    # sampled at temperature 1, the five replicates are five observations
+    sampled = aggregate_responses(_copies(5, temperature=1.0))
+    assert sampled.n_answers == 100 and not sampled.cell_deterministic.any()
+    assert aggregate_responses(_copies(5), replicates="independent").n_answers == 100
+
+
+def test_disagreeing_deterministic_replicates_share_one_unit_of_weight():
+    df = _copies(4, change={("v0", 3, "f063"): 9})
+    with pytest.warns(UserWarning, match="answered differently across replicates"):
+        data = aggregate_responses(df)
+    cell = np.flatnonzero((data.cell_item == 0) & (data.cell_variant == 0))[0]
+    assert data.dense_counts()[cell, [4, 8]] == pytest.approx([0.75, 0.25])  # codes 5 and 9
+    assert data.cell_means()[cell] == pytest.approx(6.0)
+
+
+def test_without_a_temperature_identical_replicates_collapse_with_a_warning():
+    with pytest.warns(UserWarning, match="no temperature is recorded"):
+        data = aggregate_responses(_copies(3, temperature=None))
+    assert data.n_answers == 20 and data.cell_deterministic.all()
+    varied = _copies(3, temperature=None, change={("v1", 2, "a008"): 4})
+    assert aggregate_responses(varied).n_answers == 60  # replicates differ: sampled
+    single = aggregate_responses(_copies(1, temperature=None))  # nothing to tell: unknown
+    assert not single.cell_deterministic.any() and single.determinism == ""
+    assert aggregate_responses(_copies(1, temperature=None), replicates="collapse").deterministic
+    with pytest.raises(ResponsesError, match="column 'temperature', row 0: 'hot'"):
+        aggregate_responses(_copies(1).assign(temperature=["hot"] + [0.0] * 19))
+    with pytest.raises(ValueError, match="replicates must be one of"):
+        aggregate_responses(_copies(1), replicates="sometimes")

@@ -46,10 +46,10 @@ def _params(idata, data, draw):
     post = idata.posterior
     location = post["location"].to_numpy()[0, draw]
     veff = post["variant_effect"].to_numpy()[0, draw]
-    inter = (
-        post["interaction_z"].to_numpy()[0, draw]
-        * post["interaction_scale"].to_numpy()[0, draw][data.cell_item]
+    latent_sd = (
+        post["interaction_scale"].to_numpy()[0, draw] * post["item_unit"].to_numpy()[0, draw]
     )
+    inter = post["interaction_z"].to_numpy()[0, draw] * latent_sd[data.cell_item]
     cuts = cutpoints_numpy(post["cut_gap"].to_numpy()[0, draw], data.n_categories)
     return location, veff, inter, cuts
 
@@ -106,7 +106,7 @@ def test_new_integrates_the_variant_distribution(prior):
     data, structure, idata = prior
     pos = posterior_positions(idata, data, structure, "logit", PRESET, "new")
     post = idata.posterior
-    sd = np.sqrt(
+    sd = post["item_unit"].to_numpy()[0, 9] * np.sqrt(
         post["variant_scale"].to_numpy()[0, 9] ** 2
         + post["interaction_scale"].to_numpy()[0, 9] ** 2
     )
@@ -120,3 +120,57 @@ def test_new_integrates_the_variant_distribution(prior):
         for j in range(len(ITEMS))
     ]
     assert pos.expected[0, 9, 0] == pytest.approx(by_mc, abs=0.03)
+
+
+def _deterministic(temperature: float):
+    """Prior draws of a model of 2 identities × 3 variants answered once at ``temperature``;
+    id01 refuses a008 under v01."""
+    rng = np.random.default_rng(7)
+    df = simulate_responses(draw_truth(2, 3, rng, answer="mode"), 1, rng)
+    df["temperature"] = temperature
+    gone = (df["identity"] == "id01") & (df["variant"] == "v01") & (df["item"] == "a008")
+    df.loc[gone, ["status", "code"]] = ["refusal", np.nan]
+    table = validate_responses(df)
+    data = aggregate_responses(table)
+    model = build_model(data, parametrization="noncentred")
+    with model, pytest.warns(UserWarning, match="Potential"):
+        draws = pm.sample_prior_predictive(draws=60, random_seed=3)
+    return table, data, model.structure, az.InferenceData(posterior=draws.prior)
+
+
+@pytest.fixture(scope="module")
+def at_temperature_0():
+    return _deterministic(0.0)
+
+
+def test_asked_at_temperature_0_is_the_mean_of_the_answers_on_every_draw(at_temperature_0):
+    table, data, structure, idata = at_temperature_0
+    pos = posterior_positions(idata, data, structure, "logit", PRESET, "asked", seed=0)
+    answers = table[table["status"] == "ok"].pivot_table(
+        index="identity", columns="item", values="code", aggfunc="mean"
+    )[list(ITEMS)]
+    # id00 answered everything: its expected answers are its answers, exactly, on every draw
+    assert pos.expected[0, :, 0] == pytest.approx(
+        np.tile(answers.loc["id00"].to_numpy(), (60, 1)), abs=1e-12
+    )
+    assert np.ptp(pos.position[:, :, 0], axis=(0, 1)).max() == 0.0  # zero width
+    # the variant points are Tao's: the projection of each variant's answers
+    ok = table[table["status"] == "ok"].set_index(["identity", "variant", "item"])["code"]
+    first = ok.loc[("id00", "v00")].loc[list(ITEMS)].to_numpy()
+    assert pos.variant_position[0, 5, 0] == pytest.approx(PRESET.project_array(first))
+    # id01 never answered a008 under v01: that answer is drawn from the model (MAR), so
+    # only a008's expected answer moves between draws, in steps of a third of a code
+    a008 = ITEMS.index("a008")
+    moving = np.ptp(pos.expected[0, :, 1], axis=0) > 0
+    assert np.flatnonzero(moving).tolist() == [a008]
+    known = ok.loc[("id01", slice(None), "a008")].sum()
+    drawn = 3 * pos.expected[0, :, 1, a008] - known  # the predicted answer on each draw
+    assert np.allclose(drawn, np.round(drawn)) and set(np.unique(np.round(drawn))) <= {1, 2, 3, 4}
+    assert len(np.unique(np.round(drawn))) > 1
+
+
+def test_asked_above_temperature_0_is_model_based(at_temperature_0):
+    _, data, structure, idata = _deterministic(0.7)
+    assert not data.cell_deterministic.any()
+    pos = posterior_positions(idata, data, structure, "logit", PRESET, "asked", seed=0)
+    assert (np.ptp(pos.expected[0, :, 0], axis=0) > 0).all()  # expected, not observed

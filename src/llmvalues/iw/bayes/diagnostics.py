@@ -1,36 +1,77 @@
-"""MCMC health of a hierarchical map fit: R-hat, bulk/tail ESS, divergences, BFMI, advice."""
+"""MCMC health of a hierarchical map fit: R-hat, bulk/tail ESS, divergences, BFMI, advice.
+
+Every free parameter of the model is checked (:func:`~llmvalues.iw.bayes.model.
+free_parameters` names them for the fit's parametrisation), and the map positions too.
+A diagnostic that is not a number is reported, never dropped; draws that are all equal
+(an exactly known quantity, e.g. the ``"asked"`` position of fully answered deterministic
+data) have no R-hat and are counted as constant instead.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
+from llmvalues.iw.bayes import convergence
 from llmvalues.iw.bayes import inference_data as infdata
 
 RHAT_MAX = 1.01
 ESS_PER_CHAIN = 100  # Vehtari et al. (2021): bulk and tail ESS ≥ 100 per chain
 BFMI_MIN = 0.3
-FREE = (
-    "location",
-    "cut_gap",
-    "variant_scale",
-    "variant_z",
-    "interaction_scale",
-    "interaction_z",
-    "interaction",
-)
 ADVICE = (
     "refit with more draws and tune (e.g. draws=2000, tune=2000), more chains, or "
     "target_accept=0.95; items whose answers never vary lean on the prior (see docs)"
 )
+TABLE_COLUMNS = ("size", "n_constant", "n_nan", "r_hat_max", "ess_bulk_min", "ess_tail_min")
+
+
+def convergence_table(idata, var_names: Sequence[str]) -> pd.DataFrame:
+    """Per variable: worst R-hat, smallest bulk and tail ESS over its elements.
+
+    Parameters
+    ----------
+    idata
+        InferenceData.
+    var_names
+        Posterior variables to check.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index variable: size, n_constant (elements whose draws are all equal: not
+        checked), n_nan (other elements without a finite diagnostic), r_hat_max,
+        ess_bulk_min, ess_tail_min (over the elements that have one; NaN when none has).
+    """
+    rows = []
+    for name in var_names:
+        draws = infdata.posterior_array(idata, name)
+        stats = convergence.summary(draws)
+        flat = draws.reshape(*draws.shape[:2], -1)
+        constant = (flat == flat[:1, :1]).all(axis=(0, 1))
+        checked = [np.ravel(stats[k])[~constant] for k in ("r_hat", "ess_bulk", "ess_tail")]
+        row = {
+            "variable": name,
+            "size": int(constant.size),
+            "n_constant": int(constant.sum()),
+            "n_nan": int(np.isnan(np.column_stack(checked)).any(axis=1).sum()),
+        }
+        for key, values, worst in zip(
+            TABLE_COLUMNS[3:], checked, (np.max, np.min, np.min), strict=True
+        ):
+            finite = values[np.isfinite(values)]
+            row[key] = float(worst(finite)) if finite.size else np.nan
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["variable", *TABLE_COLUMNS]).set_index("variable")
 
 
 @dataclass
 class Diagnostics:
     """Convergence table per variable plus sampler health, and what to do when it is bad."""
 
-    table: pd.DataFrame  # index variable: size, r_hat_max, ess_bulk_min, ess_tail_min
+    table: pd.DataFrame  # index variable: the columns of TABLE_COLUMNS
     divergences: int
     draws: int
     chains: int
@@ -38,12 +79,23 @@ class Diagnostics:
     max_treedepth_share: float = 0.0
 
     @classmethod
-    def from_idata(cls, idata) -> Diagnostics:
-        """Compute every check on the free parameters and on the map positions."""
-        names = [n for n in (*FREE, "position") if infdata.has_variable(idata, n)]
+    def from_idata(cls, idata, free: Sequence[str]) -> Diagnostics:
+        """Compute every check on the free parameters ``free`` and on the map positions.
+
+        Parameters
+        ----------
+        idata
+            The fit's InferenceData.
+        free
+            Names of the model's free parameters (every one must be in the posterior).
+        """
+        missing = [n for n in free if not infdata.has_variable(idata, n)]
+        if missing:
+            raise ValueError(f"free parameter(s) {missing} are not in the posterior")
+        names = [*free, *(["position"] if infdata.has_variable(idata, "position") else [])]
         health = infdata.sampler_health(idata)
         return cls(
-            table=infdata.convergence_table(idata, names),
+            table=convergence_table(idata, names),
             divergences=int(health["divergences"]),
             draws=int(health["draws"]),
             chains=int(idata.posterior.sizes["chain"]),
@@ -59,15 +111,29 @@ class Diagnostics:
         """One message per failed check, each with the remedy."""
         out = []
         t = self.table
-        bad_rhat = t.index[t["r_hat_max"] > RHAT_MAX].tolist()
+        checked = t[t["n_constant"] < t["size"]]
+        unknown = checked.index[checked["n_nan"] > 0].tolist()
+        if unknown:
+            n = int(checked["n_nan"].sum())
+            why = (
+                "R-hat needs at least two chains"
+                if self.chains < 2
+                else "a chain that never moved, or draws that are not finite"
+            )
+            out.append(
+                f"R-hat/ESS could not be computed for {n} element(s) of {unknown} ({why}): "
+                f"convergence is unchecked there; {ADVICE}"
+            )
+        bad_rhat = checked.index[checked["r_hat_max"] > RHAT_MAX].tolist()
         if bad_rhat:
-            worst = float(t["r_hat_max"].max())
+            worst = float(checked["r_hat_max"].max())
             out.append(
                 f"R-hat up to {worst:.3f} > {RHAT_MAX} for {bad_rhat}: chains disagree; {ADVICE}"
             )
-        low = t.index[(t[["ess_bulk_min", "ess_tail_min"]].min(axis=1) < self.ess_min)].tolist()
+        ess = checked[["ess_bulk_min", "ess_tail_min"]].min(axis=1)
+        low = checked.index[ess < self.ess_min].tolist()
         if low:
-            worst = float(t[["ess_bulk_min", "ess_tail_min"]].min().min())
+            worst = float(ess.min())
             out.append(
                 f"effective sample size down to {worst:.0f} (< {self.ess_min:.0f}) for {low}: "
                 f"intervals are noisy; {ADVICE}"
@@ -95,10 +161,14 @@ class Diagnostics:
         return not self.problems()
 
     def to_frame(self) -> pd.DataFrame:
-        """The per-variable table with the thresholds as columns to compare against."""
+        """The per-variable table with the thresholds as columns to compare against
+        (``r_hat_ok``/``ess_ok`` are False where a diagnostic is NaN; an exactly known
+        variable passes)."""
         out = self.table.copy()
-        out["r_hat_ok"] = out["r_hat_max"] <= RHAT_MAX
-        out["ess_ok"] = out[["ess_bulk_min", "ess_tail_min"]].min(axis=1) >= self.ess_min
+        exact = out["n_constant"] == out["size"]
+        out["r_hat_ok"] = exact | ((out["r_hat_max"] <= RHAT_MAX) & (out["n_nan"] == 0))
+        ess = out[["ess_bulk_min", "ess_tail_min"]].min(axis=1)
+        out["ess_ok"] = exact | ((ess >= self.ess_min) & (out["n_nan"] == 0))
         return out
 
     def __str__(self) -> str:

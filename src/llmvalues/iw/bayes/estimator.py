@@ -19,7 +19,7 @@ import pandas as pd
 import pymc as pm
 
 from llmvalues.iw.bayes import inference_data as infdata
-from llmvalues.iw.bayes.data import aggregate_responses, check_answers
+from llmvalues.iw.bayes.data import aggregate_responses, check_answers, check_replicates
 from llmvalues.iw.bayes.model import (
     PARAMETRIZATIONS,
     Priors,
@@ -70,8 +70,14 @@ class HierarchicalMap:
         A :class:`~llmvalues.iw.bayes.model.Priors`, a dict of fields to change from the
         link's defaults, or ``None`` for the defaults.
     answers
-        ``"sampled"`` (parsed answers), ``"probs"`` (log-prob distributions as expected
-        counts where stored, else the sampled answer) or ``"both"``.
+        ``"sampled"`` (parsed answers) or ``"probs"`` (an answered reply's log-prob
+        distribution as expected counts where it has one, weighted by its probability on
+        the listed options, else its sampled answer; the items fed by both are stated).
+    replicates
+        ``"auto"`` (default: cells asked at a recorded temperature of 0 are deterministic,
+        their replicates one observation; with no temperature recorded, likewise when
+        every repeated cell answered alike, with a warning), ``"independent"`` (every
+        replicate an independent draw) or ``"collapse"`` (every cell deterministic).
     interaction
         Identity × variant effects: ``"auto"`` (when ≥ 2 identities and ≥ 2 variants),
         ``True`` or ``False``.
@@ -80,10 +86,11 @@ class HierarchicalMap:
         ``"noncentred"``.
     estimand
         What a position estimates (:mod:`llmvalues.iw.estimands`): ``"asked"`` (default;
-        the mean of the expected answers over the prompt variants each identity was asked,
-        identity × variant effects included), ``"new"`` (under a new prompt variant drawn
-        from the estimated distribution) or ``"typical"`` (at a typical prompt, latent
-        variant effects 0).
+        the mean over the prompt variants each identity was asked of its expected answer
+        to each under the sampling settings used — at temperature 0 the answer given, so
+        exact where every prompt was answered), ``"new"`` (under a new prompt variant drawn
+        from the estimated distribution: the uncertainty about prompts not asked) or
+        ``"typical"`` (at a typical prompt, latent variant effects 0).
     draws, tune, chains
         NUTS draws kept and tuning steps per chain, and the number of chains.
     cores
@@ -116,6 +123,7 @@ class HierarchicalMap:
         link: str = "logit",
         priors: Priors | dict[str, float] | None = None,
         answers: str = "sampled",
+        replicates: str = "auto",
         interaction: bool | str = "auto",
         parametrization: str = "auto",
         estimand: str = DEFAULT_ESTIMAND,
@@ -132,6 +140,7 @@ class HierarchicalMap:
         self.link = link
         self.priors = priors
         self.answers = answers
+        self.replicates = replicates
         self.interaction = interaction
         self.parametrization = parametrization
         self.estimand = estimand
@@ -190,6 +199,7 @@ class HierarchicalMap:
         """Check every setting (before any work) and resolve the preset and the priors."""
         check_link(self.link)
         check_answers(self.answers)
+        check_replicates(self.replicates)
         check_estimand(self.estimand)
         if self.parametrization not in PARAMETRIZATIONS:
             raise ValueError(
@@ -231,7 +241,7 @@ class HierarchicalMap:
     def _fit_validated(self, responses: pd.DataFrame) -> HierarchicalMap:
         """:meth:`fit` on an already validated table (``fit_map`` validates once)."""
         preset, priors = self._checked()
-        data = aggregate_responses(responses, answers=self.answers)
+        data = aggregate_responses(responses, answers=self.answers, replicates=self.replicates)
         model = build_model(
             data,
             priors=priors,
@@ -271,7 +281,7 @@ class HierarchicalMap:
         )
         settings = {
             name: getattr(self, name)
-            for name in ("estimand", "answers", "interaction", "parametrization")
+            for name in ("estimand", "answers", "replicates", "interaction", "parametrization")
         }
         settings |= {name: getattr(self, name) for name in SAMPLER_SETTINGS}
         settings["cores"] = self.cores or default_cores(self.chains)
@@ -290,6 +300,20 @@ class HierarchicalMap:
         if self.warn:
             for message in self.diagnostics_.problems():
                 warnings.warn(message, RuntimeWarning, stacklevel=3)
+        n_ok = int(data.status["n_ok"].sum())
+        n_effective = float(data.status["n_effective"].sum())
+        for message in [
+            *(
+                [
+                    f"deterministic decoding ({data.determinism}): each cell's replicates count "
+                    f"once, {n_ok} answered replies as {n_effective:g} effective answers"
+                ]
+                if data.determinism and n_effective < n_ok
+                else []
+            ),
+            *self.result_.pull_caveats(),
+        ]:
+            warnings.warn(message, UserWarning, stacklevel=3)
         return self
 
     def __repr__(self) -> str:
@@ -313,7 +337,7 @@ def fit_hierarchical(
         A built-in preset name or a :class:`~llmvalues.iw.presets.Preset`.
     **options
         The keyword arguments of :class:`HierarchicalMap` (link, priors, answers,
-        interaction, parametrization, estimand, draws, tune, chains, cores, target_accept,
+        replicates, interaction, parametrization, estimand, draws, tune, chains, cores, target_accept,
         random_seed, progressbar, warn).
 
     Returns

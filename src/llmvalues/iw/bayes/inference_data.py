@@ -6,10 +6,7 @@ from collections.abc import Sequence
 
 import arviz as az
 import numpy as np
-import pandas as pd
 import xarray as xr
-
-from llmvalues.iw.bayes import convergence
 
 
 def posterior_array(idata: az.InferenceData, name: str) -> np.ndarray:
@@ -39,23 +36,6 @@ def add_posterior(
         },
     )
     idata.posterior[name] = da
-
-
-def convergence_table(idata: az.InferenceData, var_names: Sequence[str]) -> pd.DataFrame:
-    """Per variable: worst R-hat, smallest bulk and tail ESS over its elements."""
-    rows = []
-    for name in var_names:
-        stats = convergence.summary(posterior_array(idata, name))
-        rows.append(
-            {
-                "variable": name,
-                "size": int(np.size(stats["r_hat"])),
-                "r_hat_max": float(np.nanmax(stats["r_hat"])),
-                "ess_bulk_min": float(np.nanmin(stats["ess_bulk"])),
-                "ess_tail_min": float(np.nanmin(stats["ess_tail"])),
-            }
-        )
-    return pd.DataFrame(rows).set_index("variable")
 
 
 def sampler_health(idata: az.InferenceData) -> dict[str, object]:

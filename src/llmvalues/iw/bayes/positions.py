@@ -12,10 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from llmvalues.iw.bayes import inference_data as infdata
 from llmvalues.iw.bayes.data import CellCounts
-from llmvalues.iw.bayes.model import cutpoints_numpy, expected_answers
+from llmvalues.iw.bayes.model import category_probs, cutpoints_numpy, expected_answers
 from llmvalues.iw.bayes.posterior import interaction_draws
 from llmvalues.iw.estimands import check_estimand
 from llmvalues.iw.presets import Preset
@@ -142,6 +143,46 @@ class PosteriorPositions:
     variant_position: np.ndarray  # (chain, draw, pairs, 2), every estimand
 
 
+def _known_answers(data: CellCounts, cell_pair: np.ndarray, n_pairs: int):
+    """(known, value, predicted) per pair × item for deterministic decoding.
+
+    ``known``: a deterministic cell was answered, so its expected answer is its (collapsed)
+    observed mean; ``predicted``: the pair was asked deterministically but the item was not
+    answered, so its answer is drawn from the model's predictive distribution.
+    """
+    n_items = len(data.items)
+    known = np.zeros((n_pairs, n_items), dtype=bool)
+    value = np.zeros((n_pairs, n_items))
+    det = data.cell_deterministic
+    known[cell_pair[det], data.cell_item[det]] = True
+    value[cell_pair[det], data.cell_item[det]] = data.cell_means()[det]
+    observed = np.zeros((n_pairs, n_items), dtype=bool)
+    observed[cell_pair, data.cell_item] = True
+    pair_identity, pair_variant = asked_pairs(data)
+    sets = data.sets.set_index(["identity", "variant"])["deterministic"]
+    pair_det = sets.loc[
+        list(
+            zip(
+                np.asarray(data.identities)[pair_identity],
+                np.asarray(data.variants)[pair_variant],
+                strict=True,
+            )
+        )
+    ].to_numpy(dtype=bool)
+    predicted = ~observed & pair_det[:, None]
+    return known, value, predicted
+
+
+def _draw_answers(
+    eta: np.ndarray, cuts: np.ndarray, codes: tuple[int, ...], link: str, rng
+) -> np.ndarray:
+    """One answer (raw code) per latent location ``eta`` (…, n), cut-points (…, 1, K − 1)."""
+    p = category_probs(eta, cuts, link)
+    u = rng.random(eta.shape)
+    category = (u[..., None] > np.cumsum(p, axis=-1)).sum(-1)
+    return np.asarray(codes, dtype=float)[np.minimum(category, len(codes) - 1)]
+
+
 def posterior_positions(
     idata,
     data: CellCounts,
@@ -155,7 +196,11 @@ def posterior_positions(
 
     Identity × variant effects of a pair asked but never answered on an item are not in
     the model (no cell); the ``"asked"`` positions and the variant points draw them from
-    their posterior, Normal(0, interaction_scale), with ``seed``.
+    their posterior, Normal(0, interaction_scale), with ``seed``. Under deterministic
+    decoding (cells collapsed as temperature 0) the expected answer to a prompt asked *is*
+    its answer: answered cells enter as their observed (collapsed) mean on every draw, and
+    asked but unanswered ones as a draw from the model's predictive distribution of the
+    answer (missing at random), with ``seed``.
 
     Parameters
     ----------
@@ -172,7 +217,7 @@ def posterior_positions(
     estimand
         ``"asked"``, ``"new"`` or ``"typical"``.
     seed
-        Seed of the draws of unobserved identity × variant effects.
+        Seed of the draws of unobserved identity × variant effects and answers.
 
     Returns
     -------
@@ -188,6 +233,7 @@ def posterior_positions(
         if structure["variant_effects"]
         else np.zeros((n_chains, n_draws, len(data.variants), n_items))
     )
+    unit = infdata.posterior_array(idata, "item_unit")  # (C, D, J)
     pair_identity, pair_variant = asked_pairs(data)
     n_pairs = len(pair_identity)
     pair_of = {(i, v): p for p, (i, v) in enumerate(zip(pair_identity, pair_variant, strict=True))}
@@ -197,12 +243,14 @@ def posterior_positions(
     )
     unobserved = np.ones((n_pairs, n_items), dtype=bool)
     unobserved[cell_pair, data.cell_item] = False
+    known, known_value, predicted = _known_answers(data, cell_pair, n_pairs)
     if structure["interaction"]:
         cells = interaction_draws(idata, data)
-        scale = infdata.posterior_array(idata, "interaction_scale")
+        scale = infdata.posterior_array(idata, "interaction_scale") * unit
     rng = np.random.default_rng(seed)
     variant_position = np.empty((n_chains, n_draws, n_pairs, 2))
     asked = np.empty_like(location) if estimand == "asked" else None
+    pred_pair, pred_item = np.nonzero(predicted)
     for c in range(n_chains):
         inter = np.zeros((n_draws, n_pairs, n_items))
         if structure["interaction"]:
@@ -211,16 +259,26 @@ def posterior_positions(
             inter[:, unobserved] = rng.normal(size=(n_draws, len(j))) * scale[c][:, j]
         for start in range(0, n_draws, BLOCK):
             b = slice(start, start + BLOCK)
+            block_cuts = [k[c, b, None, :] for k in cuts]
             e = by_variant(
                 location[c, b],
                 variant[c, b],
                 inter[b],
                 pair_identity,
                 pair_variant,
-                [k[c, b, None, :] for k in cuts],
+                block_cuts,
                 data.codes,
                 link,
             )
+            e[:, known] = known_value[known]
+            for j in np.unique(pred_item):
+                p = pred_pair[pred_item == j]
+                eta = (
+                    location[c, b][:, pair_identity[p], j]
+                    + variant[c, b][:, pair_variant[p], j]
+                    + inter[b][:, p, j]
+                )
+                e[:, p, j] = _draw_answers(eta, block_cuts[j], data.codes[j], link, rng)
             variant_position[c, b] = preset.project_array(e)
             if asked is not None:
                 asked[c, b] = mean_over_pairs(e, pair_identity, n_ids)
@@ -234,5 +292,61 @@ def posterior_positions(
         for name in ("variant_scale", "interaction_scale"):
             if infdata.has_variable(idata, name):
                 variance = variance + infdata.posterior_array(idata, name) ** 2
-        expected = expected_new(location, chained_cuts, data.codes, link, variance)
+        expected = expected_new(location, chained_cuts, data.codes, link, variance * unit**2)
     return PosteriorPositions(expected, preset.project_array(expected), variant_position)
+
+
+def observed_means(data: CellCounts) -> np.ndarray:
+    """(identities, items) each identity's mean answer: per-variant cell means, then their
+    mean over the variants answered (NaN where the item was never answered).
+
+    For complete data this is Tao et al.'s item mean, whose projection is the classic
+    position (the projection is affine).
+    """
+    total = np.zeros((len(data.identities), len(data.items)))
+    n = np.zeros_like(total)
+    np.add.at(total, (data.cell_identity, data.cell_item), data.cell_means())
+    np.add.at(n, (data.cell_identity, data.cell_item), 1.0)
+    with np.errstate(invalid="ignore"):
+        return total / n
+
+
+def answer_pull(expected: np.ndarray, data: CellCounts, preset: Preset) -> pd.DataFrame:
+    """How far the posterior expected answers sit from the observed means, per item.
+
+    Parameters
+    ----------
+    expected
+        (draws, identities, items) posterior expected answers (the fit's estimand).
+    data
+        The counts.
+    preset
+        The projection (its coefficients turn answer units into map units).
+
+    Returns
+    -------
+    pandas.DataFrame
+        identity, item, observed (mean answer, :func:`observed_means`), expected
+        (posterior mean), sd, pull (expected − observed, answer units), pull_sd (pull / sd),
+        pull_x, pull_y (the pull in map units: coefficient × pull).
+    """
+    observed = observed_means(data)
+    mean, sd = expected.mean(0), expected.std(0, ddof=1)
+    pull = mean - observed
+    coef = preset.coef.loc[list(data.items), ["x", "y"]].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pull_sd = np.where(sd > 0, pull / np.where(sd > 0, sd, 1.0), np.where(pull == 0, 0, np.inf))
+    n_ids, n_items = observed.shape
+    return pd.DataFrame(
+        {
+            "identity": np.repeat(data.identities, n_items),
+            "item": np.tile(data.items, n_ids),
+            "observed": observed.ravel(),
+            "expected": mean.ravel(),
+            "sd": sd.ravel(),
+            "pull": pull.ravel(),
+            "pull_sd": pull_sd.ravel(),
+            "pull_x": (pull * coef[:, 0]).ravel(),
+            "pull_y": (pull * coef[:, 1]).ravel(),
+        }
+    )

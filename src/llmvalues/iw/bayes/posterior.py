@@ -27,7 +27,7 @@ def flat(idata, name: str) -> np.ndarray:
 
 
 def interaction_draws(idata, data: CellCounts) -> np.ndarray:
-    """Identity × variant effects of the observed cells, whichever way they were parametrised.
+    """Identity × variant effects of the observed cells (latent units), however parametrised.
 
     Parameters
     ----------
@@ -41,10 +41,11 @@ def interaction_draws(idata, data: CellCounts) -> np.ndarray:
     numpy.ndarray
         (chain, draw, cells).
     """
-    if infdata.has_variable(idata, "interaction"):
-        return infdata.posterior_array(idata, "interaction")
+    unit = infdata.posterior_array(idata, "item_unit")[..., data.cell_item]
+    if infdata.has_variable(idata, "interaction_std"):
+        return infdata.posterior_array(idata, "interaction_std") * unit
     scale = infdata.posterior_array(idata, "interaction_scale")[..., data.cell_item]
-    return infdata.posterior_array(idata, "interaction_z") * scale
+    return infdata.posterior_array(idata, "interaction_z") * scale * unit
 
 
 def stack_chains(array: np.ndarray) -> np.ndarray:

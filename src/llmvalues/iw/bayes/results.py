@@ -16,11 +16,11 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from llmvalues.iw.bayes import checks, saved, variance
+from llmvalues.iw.bayes import checks, notes, saved, variance
 from llmvalues.iw.bayes.data import CellCounts
 from llmvalues.iw.bayes.diagnostics import Diagnostics
-from llmvalues.iw.bayes.model import Priors
-from llmvalues.iw.bayes.positions import asked_pairs
+from llmvalues.iw.bayes.model import Priors, free_parameters
+from llmvalues.iw.bayes.positions import answer_pull, asked_pairs
 from llmvalues.iw.bayes.posterior import flat
 from llmvalues.iw.mapfit import MapFit
 from llmvalues.iw.presets import Preset
@@ -115,15 +115,36 @@ class HierarchicalMapFit(MapFit):
             "estimates are posterior means.",
             f"Intervals ({level:.0%}) are equal-tailed posterior credible intervals from "
             f"{s['chains']} chains × {s['draws']} draws.",
+            *notes.estimand_notes(self.data, self.estimand),
+            *notes.data_notes(self.data, s.get("answers", "sampled")),
         ]
 
     def _caveats(self) -> list[str]:
-        return self.diagnostics.problems()
+        return [*self.diagnostics.problems(), *self.pull_caveats()]
+
+    def pull_caveats(self) -> list[str]:
+        """Deterministically answered identities whose position (a model-based estimand)
+        lies > 0.5 posterior SD from the projection of their mean answers, and why."""
+        return notes.pull_caveats(
+            self.pull(), self.position_draws, self.data, self.estimand, self.preset
+        )
+
+    def pull(self) -> pd.DataFrame:
+        """Posterior expected answer minus the observed mean answer, per identity × item.
+
+        Returns
+        -------
+        pandas.DataFrame
+            identity, item, observed, expected, sd, pull (answer units), pull_sd,
+            pull_x, pull_y (map units) — :func:`llmvalues.iw.bayes.positions.answer_pull`.
+        """
+        return answer_pull(flat(self.idata, "expected_answer"), self.data, self.preset)
 
     def _info(self) -> dict[str, Any]:
         return {
             "link": self.link,
             "variants": len(self.data.variants),
+            "effective answers": round(float(self.data.status["n_effective"].sum()), 2),
             "draws": f"{self.settings['chains']} × {self.settings['draws']}",
             "converged": self.diagnostics.ok,
         }
@@ -141,7 +162,7 @@ class HierarchicalMapFit(MapFit):
     @cached_property
     def diagnostics(self) -> Diagnostics:
         """R-hat, bulk/tail ESS, divergences, BFMI (``.problems()`` lists what failed)."""
-        return Diagnostics.from_idata(self.idata)
+        return Diagnostics.from_idata(self.idata, free_parameters(self.structure))
 
     def prompt_sensitivity(self, level: float = 0.9) -> pd.DataFrame:
         """Share of latent answer variance due to prompt variants, per item and overall.
@@ -154,10 +175,13 @@ class HierarchicalMapFit(MapFit):
         Returns
         -------
         pandas.DataFrame
-            Index item (the ten, then ``overall``): share, sd, lo, hi, level
+            Index item (the ten, then ``overall``): share, sd, lo, hi, level, contraction,
+            variant_contraction, interaction_contraction, prior_driven, flag
             (:func:`llmvalues.iw.bayes.variance.prompt_sensitivity`).
         """
-        return variance.prompt_sensitivity(self.idata, self.data, self.structure, self.link, level)
+        return variance.prompt_sensitivity(
+            self.idata, self.data, self.structure, self.link, self.priors, level
+        )
 
     def variant_effects(self, level: float = 0.9) -> pd.DataFrame:
         """Latent effect of each prompt variant on each item (shared by identities).

@@ -25,7 +25,7 @@ from llmvalues.iw.bayes.model import Priors
 from llmvalues.iw.presets import Preset
 
 GROUP = "llmvalues"
-FORMAT = "llmvalues.HierarchicalMapFit/1"
+FORMAT = "llmvalues.HierarchicalMapFit/2"
 _PAD = -9999  # pads the ragged code lists of the items
 
 CELL_ARRAYS = {
@@ -35,6 +35,7 @@ CELL_ARRAYS = {
     "row_cell": "row",
     "row_category": "row",
     "row_count": "row",
+    "cell_deterministic": "cell",
 }
 
 
@@ -90,7 +91,7 @@ def write(path: Path, idata, parts: FitParts) -> Path:
         "variant_name": (("variant",), np.asarray(data.variants, dtype=str)),
         "item_name": (("item",), np.asarray(data.items, dtype=str)),
         "codes": (("item", "category"), codes),
-        **{k: ((dim,), getattr(data, k)) for k, dim in CELL_ARRAYS.items()},
+        **{k: ((dim,), np.asarray(getattr(data, k))) for k, dim in CELL_ARRAYS.items()},
         "preset_coef": (("item", "axis"), preset.coef.loc[list(data.items), ["x", "y"]].to_numpy()),
         "preset_intercept": (("axis",), preset.intercept[["x", "y"]].to_numpy(dtype=float)),
     }
@@ -99,6 +100,7 @@ def write(path: Path, idata, parts: FitParts) -> Path:
         "status": _table(data.status),
         "sets": _table(data.sets),
         "attributes": _table(data.attributes),
+        "determinism": data.determinism,
         "priors": json.dumps(asdict(parts.priors)),
         "link": parts.link,
         "structure": json.dumps(parts.structure, default=_plain),
@@ -151,10 +153,14 @@ def read(path: Path) -> tuple[Any, FitParts]:
         variants=tuple(str(v) for v in arrays["variant_name"]),
         items=items,
         codes=codes,
-        **{k: arrays[k] for k in CELL_ARRAYS},
+        **{
+            k: arrays[k].astype(bool) if k == "cell_deterministic" else arrays[k]
+            for k in CELL_ARRAYS
+        },
         status=_untable(attrs["status"]),
         sets=_untable(attrs["sets"]),
         attributes=_untable(attrs["attributes"]),
+        determinism=str(attrs["determinism"]),
     )
     preset = Preset(
         name=str(attrs["preset_name"]),
