@@ -124,6 +124,33 @@ def test_refusals_are_counted_not_coded():
     assert fit.centroids.loc["a", "refusal_rate"] == pytest.approx(1 / 20)
 
 
+def test_the_available_item_option_keeps_a_set_with_one_refused_item():
+    wide = tao_style_wide(models=("a",), variants=4)
+    tidy = from_wide(wide, identity="model", variant="variant")
+    refused = (tidy["item"] == "f063") & (tidy["variant"] == "variant 0")
+    tidy.loc[refused, ["status", "code"]] = ["refusal", np.nan]
+    sets = fit_map(tidy, "tao2024", method="classic")
+    variants = fit_map(tidy, "tao2024", method="classic", averaging="variants")
+    rows = wide.set_index("variant")
+    # Tao's computation drops variant 0's whole set: the mean of the three complete ones
+    tao = np.mean([tao_point(rows.loc[f"variant {v}"]) for v in (1, 2, 3)], axis=0)
+    assert sets.centroids.loc["a", ["x", "y"]].to_numpy() == pytest.approx(tao, abs=1e-12)
+    # available items: each variant's answered items, averaged over variants, projected
+    means = rows[[i.ivs_code for i in INSTRUMENT]].astype(float).mean()
+    means["F063"] = rows["F063"].iloc[1:].astype(float).mean()
+    assert variants.centroids.loc["a", ["x", "y"]].to_numpy() == pytest.approx(
+        tao_point(means), abs=1e-12
+    )
+    assert sets.centroids.loc["a", "n_sets"] == 3 and variants.centroids.loc["a", "n_sets"] == 4
+    assert variants.summary().info["averaging"] == "variants"
+    assert "averaging='variants'" in variants.summary().notes[1]
+    assert "averaging='sets'" in sets.summary().notes[1]
+    assert np.isfinite(variants.position_draws).all()  # the bootstrap resamples variants
+    assert len(variants.points) == 3  # variant 0 answered no F063: no point of its own
+    with pytest.raises(ValueError, match="averaging must be one of"):
+        fit_map(tidy, method="classic", averaging="median")
+
+
 def test_unknown_method_and_options_are_errors():
     with pytest.raises(ValueError, match="unknown method 'bayes'"):
         fit_map(tao_style_wide(), method="bayes", identity="model")

@@ -34,6 +34,7 @@ from llmvalues.iw.presets import DEFAULT_PRESET, Preset, load_preset
 from llmvalues.responses import pivot_codes, validate_responses
 
 N_BOOTSTRAP = 1000
+REDRAWS = 100  # resamples without an answer to some item are drawn again, this often
 
 
 @dataclass
@@ -104,12 +105,9 @@ class ClassicMapFit(MapFit):
         for i, name in enumerate(self.identities):
             answers = groups.get_group(name).to_numpy(dtype=float)
             if len(answers) >= 2:
-                pick = rng.integers(0, len(answers), (self.n_bootstrap, len(answers)))
-                with np.errstate(invalid="ignore"), warnings.catch_warnings():
-                    # a resample without any answer to an item has no position (NaN)
-                    warnings.simplefilter("ignore", RuntimeWarning)
-                    means = np.nanmean(answers[pick], axis=1)
-                out[:, i] = self.preset.project_array(means)
+                out[:, i] = self.preset.project_array(
+                    _resampled_means(answers, self.n_bootstrap, rng)
+                )
         return out
 
     def _estimate(self, draws: np.ndarray, at_point: np.ndarray) -> np.ndarray:
@@ -172,6 +170,26 @@ class ClassicMapFit(MapFit):
             f"ClassicMapFit({len(self.identities)} identities, {len(self.units)} "
             f"{self._unit_name}, averaging {self.averaging!r}, preset {self.preset.name!r})"
         )
+
+
+def _resampled_means(answers: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+    """(n, items) item-wise means of bootstrap resamples of the rows of ``answers``.
+
+    With incomplete units (NaN items) a resample may hold no answer to an item; such a
+    resample is drawn again (the bootstrap given that every item is answered), at most
+    :data:`REDRAWS` times, after which its mean stays NaN.
+    """
+    means = np.full((n, answers.shape[1]), np.nan)
+    todo = np.arange(n)
+    for _ in range(REDRAWS):
+        pick = rng.integers(0, len(answers), (len(todo), len(answers)))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN items: redrawn below
+            means[todo] = np.nanmean(answers[pick], axis=1)
+        todo = todo[np.isnan(means[todo]).any(axis=1)]
+        if not len(todo):
+            break
+    return means
 
 
 def fit_classic(

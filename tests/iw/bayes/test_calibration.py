@@ -4,10 +4,19 @@ quick run of the calibration study for every estimand."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
+from scipy import stats
 
-from llmvalues.iw.bayes.calibration import Design, calibration_study
+from llmvalues.iw.bayes.calibration import (
+    DESIGNS,
+    CalibrationResult,
+    Design,
+    calibration_study,
+    simulate_design,
+)
 from llmvalues.iw.bayes.estimator import fit_hierarchical
+from llmvalues.iw.bayes.model import category_probs
 from llmvalues.iw.bayes.simulate import draw_truth, simulate_responses
 from llmvalues.iw.estimands import ESTIMANDS
 from llmvalues.iw.presets import ITEMS, load_preset
@@ -36,6 +45,56 @@ def test_the_study_checks_each_estimand_against_its_own_truth():
     assert summary.to_frame().loc[("typical", 0.9), "n"] == 4
     with pytest.raises(ValueError, match="estimand must be one of"):
         Design(estimands=("conditional",))
+
+
+def test_deterministic_designs_know_the_asked_answers_and_mc_the_new_ones():
+    design = DESIGNS["t0"]
+    truth, df = simulate_design(design, 7)
+    assert (df.groupby(["identity", "variant", "item"])["code"].nunique() == 1).all()
+    assert (df["temperature"] == 0).all()
+    # "asked" at temperature 0 is the mean of the answers given (each the mode of its cell)
+    means = df.pivot_table(index="identity", columns="item", values="code", aggfunc="mean")
+    assert truth.expected("asked") == pytest.approx(means[list(ITEMS)].to_numpy())
+    # "new" is the expected answer of a new prompt, by Monte Carlo over the prompt effects
+    new = truth.expected("new")
+    assert new == pytest.approx(truth.expected("new"))  # the same prompts every call
+    cuts = truth.identity_cutpoints()
+    rng = np.random.default_rng(11)
+    j = ITEMS.index("f063")
+    effect = rng.normal(size=4000) * np.hypot(truth.variant_scale[j], truth.interaction_scale[j])
+    eta = truth.location[0, j] + effect
+    modes = np.argmax(category_probs(eta, cuts[j][:1], "logit"), axis=-1) + 1
+    assert new[0, j] == pytest.approx(modes.mean(), abs=0.15)
+
+
+def test_heavy_tailed_and_identity_specific_designs_depart_from_the_model():
+    truth, _ = simulate_design(DESIGNS["styles"], 3)
+    cuts = truth.identity_cutpoints()
+    assert not np.allclose(cuts[0][0], cuts[0][1])  # each identity its own cut-points
+    t3, _ = simulate_design(DESIGNS["t3"], 3)
+    assert t3.prompt_effects == "t3" and not t3.standard
+    _, refusals = simulate_design(DESIGNS["refusals"], 3)
+    content = refusals[refusals["item"].isin(["f063", "f118"])]
+    assert content["status"].eq("refusal").mean() > 0.1  # ≈ 3% + 15%
+
+
+def test_coverage_intervals_count_data_sets_not_checks():
+    """Checks within a data set share its draws: the interval is a cluster bootstrap."""
+    rng = np.random.default_rng(0)
+    records = []
+    for k in range(40):
+        hit = bool(rng.random() < 0.9)  # every check of a data set agrees: fully clustered
+        for i in range(6):
+            row = {"dataset": k, "estimand": "asked", "identity": i, "axis": "x"}
+            row |= {f"inside{t}": hit for t in ("50", "90", "95")}
+            row |= {f"width{t}": 1.0 for t in ("50", "90", "95")}
+            records.append(row)
+    c = CalibrationResult(pd.DataFrame(records), Design(), 0.0).coverage()
+    row = c.loc[("asked", 0.9)]
+    naive = stats.binomtest(int(row["coverage"] * 240), 240).proportion_ci(0.95)
+    # as wide as 40 independent checks, about √6 times the naive interval of 240
+    assert (row["hi"] - row["lo"]) > 1.8 * (naive.high - naive.low)
+    assert row["datasets"] == 40 and row["n"] == 240 and row["width"] == 1.0
 
 
 @pytest.fixture(scope="module")

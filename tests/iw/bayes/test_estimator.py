@@ -20,9 +20,10 @@ from llmvalues.iw.bayes.estimator import (
     default_cores,
     fit_hierarchical,
 )
+from llmvalues.iw.bayes.model import free_parameters
 from llmvalues.iw.bayes.simulate import draw_truth, simulate_responses
 from llmvalues.iw.classic import fit_classic
-from llmvalues.iw.estimands import ESTIMANDS
+from llmvalues.iw.estimands import ASKED_AT_TEMPERATURE_0, ESTIMANDS
 from llmvalues.iw.presets import ITEMS, load_preset
 from llmvalues.plots.style import save_figure
 from tests.iw.simulated_fits import FAST
@@ -73,9 +74,12 @@ def test_tables_and_diagnostics(fit, simulated):
     # every failed check is a note of the summary, with its remedy
     assert all(p in summary.notes for p in fit.diagnostics.problems())
     d = fit.diagnostics
-    assert {"location", "cut_gap", "position"} <= set(d.table.index)
+    # every free parameter is checked, and the map positions
+    assert set(free_parameters(fit.structure)) | {"position"} == set(d.table.index)
+    assert {"location_mu", "location_tau", "cut_spread", "cut_shape"} <= set(d.table.index)
     assert d.table.loc["position", "r_hat_max"] < 1.05
-    assert d.table.loc["location", "size"] == 3 * 10
+    location = "location_std" if fit.structure["centred_location"] else "location_z"
+    assert d.table.loc[location, "size"] == 3 * 10
     assert d.divergences == int(fit.idata.sample_stats["diverging"].sum())
     assert f"divergences {d.divergences}/600" in str(d)
     df = simulated[1]
@@ -189,12 +193,13 @@ def test_every_plot_renders_and_saves_vector_and_png(fit, kind, tmp_path):
 
 def _one_set_per_identity(n_identities: int, seed: int) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    truth = draw_truth(n_identities, 1, rng)
-    return simulate_responses(truth, 1, rng)
+    return simulate_responses(draw_truth(n_identities, 1, rng), 1, rng)
 
 
-def test_one_variant_one_replicate_agrees_with_the_classic_method():
-    df = _one_set_per_identity(4, seed=21)
+def test_one_variant_one_replicate_is_the_classic_position_pooled_across_identities():
+    rng = np.random.default_rng(21)
+    truth = draw_truth(4, 1, rng)
+    df = simulate_responses(truth, 1, rng)
     preset = load_preset("hall2025")
     classic = fit_classic(df, preset).centroids
     # through the public entry point, as users call it; with one variant "new" is "typical"
@@ -205,9 +210,17 @@ def test_one_variant_one_replicate_agrees_with_the_classic_method():
     assert fit_map(df, preset, method="classic").centroids[["x", "y"]].equals(classic[["x", "y"]])
     assert not hier.structure["variant_effects"] and not hier.structure["interaction"]
     c = hier.centroids.loc[classic.index]
+    true = truth.positions(preset, "new").loc[classic.index]
+    centre = classic[["x", "y"]].mean()
     for axis in ("x", "y"):
-        inside = (c[f"{axis}_lo95"] <= classic[axis]) & (classic[axis] <= c[f"{axis}_hi95"])
-        assert inside.all(), (axis, c[[axis, f"{axis}_lo95", f"{axis}_hi95"]], classic[axis])
+        # one answer per item: the locations are pooled per item, so each position is the
+        # classic one drawn towards the identities' common centre, in the same order ...
+        toward = (c[axis] - centre[axis]).abs() <= (classic[axis] - centre[axis]).abs()
+        assert toward.all(), (axis, c[axis], classic[axis])
+        assert np.corrcoef(c[axis], classic[axis])[0, 1] > 0.8
+        # ... and its interval holds the truth
+        inside = (c[f"{axis}_lo95"] <= true[axis]) & (true[axis] <= c[f"{axis}_hi95"])
+        assert inside.all(), (axis, c[[axis, f"{axis}_lo95", f"{axis}_hi95"]], true[axis])
     with pytest.raises(ValueError, match="at least two prompt variants"):
         hier.prompt_sensitivity()
 
@@ -225,20 +238,23 @@ def test_single_identity_fits_and_contrast_needs_two():
         fit.contrast("id00", "id00")
 
 
-def test_all_answers_identical_warn_and_pull_towards_that_answer():
+def test_all_answers_identical_are_the_answer_for_the_prompts_asked():
     rows = [
         {"identity": i, "variant": "v", "replicate": r, "item": item, "code": max(codes)}
         for i in ("a", "b")
         for r in range(5)
         for item, codes in zip(ITEMS, _codes(), strict=True)
     ]
-    with pytest.warns(UserWarning, match="same category"):
+    # no temperature recorded and every replicate alike: deterministic, and said so
+    with (
+        pytest.warns(UserWarning, match="same category"),
+        pytest.warns(UserWarning, match="no temperature is recorded"),
+    ):
         fit = fit_hierarchical(pd.DataFrame(rows), **FAST)
-    expected = fit.idata.posterior["expected_answer"].mean(("chain", "draw")).to_numpy()
-    middle = np.array([np.mean(c) for c in _codes()])
+    expected = fit.idata.posterior["expected_answer"].to_numpy()
     top = np.array([max(c) for c in _codes()])
-    # documented: strictly between the middle of the scale and the constant answer, nearer it
-    assert ((expected > middle + 0.5 * (top - middle)) & (expected < top)).all()
+    assert (expected == top).all()  # "asked": the answers given, on every draw
+    assert fit.data.n_answers == 2 * 10  # five copies of one deterministic answer each
 
 
 @pytest.mark.parametrize(
@@ -250,6 +266,8 @@ def test_all_answers_identical_warn_and_pull_towards_that_answer():
         ({"priors": {"slope": 1.0}}, ValueError, "unknown prior"),
         ({"link": "cloglog"}, ValueError, "link must be one of"),
         ({"answers": "logits"}, ValueError, "answers must be one of"),
+        ({"answers": "both"}, ValueError, "count it twice"),
+        ({"replicates": "sometimes"}, ValueError, "replicates must be one of"),
         ({"parametrization": "wiggly"}, ValueError, "parametrization must be one of"),
         ({"target_accept": 1.5}, ValueError, "target_accept must be in"),
     ],
@@ -269,6 +287,7 @@ def test_estimator_keeps_scikit_learns_contract():
         "link",
         "priors",
         "answers",
+        "replicates",
         "interaction",
         "parametrization",
         "estimand",
@@ -323,3 +342,111 @@ def _codes():
     from llmvalues.instruments import load_instrument
 
     return [load_instrument()[i].codes for i in ITEMS]
+
+
+def tao_shaped(copies: int = 1) -> pd.DataFrame:
+    """One model, 10 respondent descriptors, one answer each at temperature 0 (the shape of
+    Tao et al. 2024): nine items never change, F118 changes under 3 of 10 descriptors."""
+    answers = dict(zip(ITEMS, [3, 1, 8, 2, 2, 3, 2, 9, 1, 2], strict=True))
+    rows = [
+        {
+            "identity": "gpt",
+            "variant": f"d{v}",
+            "replicate": r,
+            "item": item,
+            "code": 7 if item == "f118" and v < 3 else code,
+            "temperature": 0.0,
+        }
+        for v in range(10)
+        for r in range(copies)
+        for item, code in answers.items()
+    ]
+    return pd.DataFrame(rows)
+
+
+TAO = FAST
+
+
+@pytest.fixture(scope="module")
+def tao_fits():
+    df = tao_shaped()
+    classic = fit_classic(df).centroids
+    with pytest.warns(UserWarning) as caught:
+        new = fit_hierarchical(df, estimand="new", **TAO)
+    asked = fit_hierarchical(df, **TAO)
+    return df, classic, asked, new, [str(w.message) for w in caught]
+
+
+def test_asked_at_temperature_0_is_taos_computation_with_zero_width(tao_fits):
+    _, classic, asked, _, _ = tao_fits
+    c = asked.centroids
+    assert c[["x", "y"]].to_numpy() == pytest.approx(classic[["x", "y"]].to_numpy(), abs=1e-12)
+    assert (c[["sd_x", "sd_y"]] < 1e-12).all().all()  # 0 up to the rounding of a mean
+    assert (c["x_lo90"] == c["x_hi90"]).all()
+    notes = asked.summary().notes
+    assert ASKED_AT_TEMPERATURE_0 in " ".join(notes)
+    assert any(
+        "every prompt asked was answered, so the interval has zero width" in n for n in notes
+    )
+    # an exactly known position is not a convergence failure
+    assert asked.diagnostics.table.loc["position", "n_constant"] == 2
+    assert not any("could not be computed" in p for p in asked.diagnostics.problems())
+    assert (asked.pull()["pull"].abs() < 1e-12).all()
+
+
+def test_new_prompts_on_deterministic_data_stay_near_the_answers_or_say_why(tao_fits):
+    df, classic, _, new, caught = tao_fits
+    c = new.centroids.loc["gpt"]
+    z = abs(c["x"] - classic.loc["gpt", "x"]) / c["sd_x"]
+    caveats = new.pull_caveats()
+    if z > 0.5:
+        assert caveats and "rule of succession" in caveats[0] and "a165" in caveats[0]
+        assert any("rule of succession" in m for m in caught)  # the fit warned
+        assert caveats[0] in new.summary().notes
+    else:
+        assert not caveats
+    # the pull is small against the data: interior items that never varied stay on their
+    # answer (before: F063 3 → 3.38, F120 8 → 7.62; x 2.70 → 2.35, 1.5 SD)
+    pull = new.pull().set_index("item")
+    assert pull.loc[["f063", "f120", "g006", "a008"], "pull"].abs().max() < 0.1
+    assert abs(c["x"] - classic.loc["gpt", "x"]) < 0.15
+    # end categories keep about Laplace's share for the unseen answers: 1/(n + 2) of a step
+    assert 0.02 < -pull.loc["a165", "pull"] < 1 / 12 + 0.04
+    coef = new.preset.coef.loc[list(pull.index), "x"]
+    assert pull["pull_x"].to_numpy() == pytest.approx((pull["pull"] * coef).to_numpy())
+    observed = df.groupby("item")["code"].mean().loc[list(pull.index)]
+    assert pull["observed"].to_numpy() == pytest.approx(observed.to_numpy())
+
+
+def test_five_copies_of_temperature_0_answers_are_one_copy(tao_fits):
+    _, _, _, new, _ = tao_fits
+    with pytest.warns(UserWarning, match=r"count once, 500 answered replies as 100 effective"):
+        five = fit_hierarchical(tao_shaped(copies=5), estimand="new", **TAO)
+    one, many = new.position_draws, five.position_draws
+    assert many.std(0) == pytest.approx(one.std(0), rel=0.1)  # not 0.19 → 0.04 as before
+    assert np.abs(many.mean(0) - one.mean(0)).max() < 0.1 * one.std(0).min()
+    assert "count as 100 effective answers" in " ".join(five.summary().notes)
+    assert five.summary().info["effective answers"] == 100
+
+
+def test_prompt_sensitivity_says_where_the_data_say_nothing(tao_fits):
+    *_, new, _ = tao_fits
+    with pytest.warns(UserWarning, match=r"prompt sensitivity of \['f118'.*prior-driven"):
+        s = new.prompt_sensitivity()
+    constant = [i for i in ITEMS if i != "f118"]
+    assert (s.loc[constant, "flag"] == "no variation observed").all()
+    assert s.loc[constant, ["share", "lo", "hi"]].isna().all().all()
+    assert s.loc["f118", "flag"] == "prior-driven" and s.loc["f118", "prior_driven"]
+    assert s.loc["f118", "contraction"] < 0.5
+    assert np.isfinite(s.loc["f118", "share"])
+
+
+def test_centred_effects_and_nan_diagnostics_are_reported():
+    rng = np.random.default_rng(8)
+    df = simulate_responses(draw_truth(2, 3, rng), 4, rng)
+    with pytest.warns(RuntimeWarning, match="could not be computed"):
+        fit = fit_hierarchical(df, parametrization="centred", **{**FAST, "chains": 1, "warn": True})
+    d = fit.diagnostics
+    assert {"variant_std", "interaction_std", "location_std"} <= set(d.table.index)
+    assert (d.table["n_nan"] == d.table["size"]).all()  # one chain: no R-hat anywhere
+    assert not d.to_frame()["r_hat_ok"].any()

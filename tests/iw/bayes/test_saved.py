@@ -38,7 +38,8 @@ def test_a_reloaded_fit_has_equal_positions_distances_and_diagnostics(hierarchic
 def test_the_file_holds_the_data_priors_settings_and_preset(hierarchical_fit, reloaded):
     fit, (back, path) = hierarchical_fit, reloaded
     assert back.data.identities == fit.data.identities and back.data.codes == fit.data.codes
-    for name in ("cell_identity", "cell_variant", "cell_item", "row_cell", "row_category"):
+    names = ("cell_identity", "cell_variant", "cell_item", "row_cell", "row_category")
+    for name in (*names, "cell_deterministic"):
         assert np.array_equal(getattr(back.data, name), getattr(fit.data, name)), name
     assert back.data.row_count == pytest.approx(fit.data.row_count)
     pd.testing.assert_frame_equal(back.data.status, fit.data.status)
@@ -53,7 +54,8 @@ def test_the_file_holds_the_data_priors_settings_and_preset(hierarchical_fit, re
     pd.testing.assert_frame_equal(back.preset.trajectories, fit.preset.trajectories)
     on_disk = az.from_netcdf(str(path))
     assert {"posterior", "sample_stats", "llmvalues"} <= set(on_disk.groups())
-    assert on_disk.llmvalues.attrs["format"] == "llmvalues.HierarchicalMapFit/1"
+    assert on_disk.llmvalues.attrs["format"] == "llmvalues.HierarchicalMapFit/2"
+    assert back.data.determinism == fit.data.determinism
 
 
 def test_a_fit_with_a_custom_preset_reloads_with_that_preset(hierarchical_fit, tmp_path):

@@ -282,10 +282,18 @@ def posterior_positions(
             variant_position[c, b] = preset.project_array(e)
             if asked is not None:
                 asked[c, b] = mean_over_pairs(e, pair_identity, n_ids)
+    # answers known on every draw give the same position on every draw, bit for bit
+    exact_pairs = known.all(axis=1)
+    variant_position[:, :, exact_pairs] = preset.project_array(known_value[exact_pairs])
     chained_cuts = [k[:, :, None, :] for k in cuts]
     if estimand == "asked":
-        expected = asked
-    elif estimand == "typical":
+        exact = np.array([exact_pairs[pair_identity == i].all() for i in range(n_ids)])
+        position = preset.project_array(asked)
+        if exact.any():
+            asked[:, :, exact] = mean_over_pairs(known_value, pair_identity, n_ids)[exact]
+            position[:, :, exact] = preset.project_array(asked[0, 0, exact])
+        return PosteriorPositions(asked, position, variant_position)
+    if estimand == "typical":
         expected = expected_answers(location, chained_cuts, data.codes, link)
     else:
         variance = np.zeros((n_chains, n_draws, n_items))
