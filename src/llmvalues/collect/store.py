@@ -286,7 +286,9 @@ class Store:
         ``probs`` holds the option probabilities keyed by raw code (None where the backend
         gave none); ``outside_mass`` is the probability on anything that is not an option;
         ``temperature`` is the recorded sampling temperature (NaN where none was set): a
-        hierarchical fit treats cells asked at temperature 0 as deterministic.
+        hierarchical fit treats cells asked at temperature 0 as deterministic; ``seed`` is
+        the recorded sampling seed (missing where none was set): replicates repeating one
+        seed are one draw.
         """
         finals = self.finals(keys)
         raw_attrs = [json.loads(a) for a in finals["attrs"]]
@@ -315,6 +317,9 @@ class Store:
                 "temperature": pd.to_numeric(
                     pd.Series([d.get("temperature") for d in sampling], index=finals.index),
                     errors="coerce",
+                ),
+                "seed": pd.Series(
+                    [d.get("seed") for d in sampling], index=finals.index, dtype="Int64"
                 ),
                 "probs": pd.Series(probs, index=finals.index, dtype=object),
                 "outside_mass": finals["outside_mass"],

@@ -158,10 +158,7 @@ def plot_variant_effects(fit, level: float = 0.9, max_variants: int = 40):
             ax.hlines(y, e["lo"], e["hi"], color=LLM_COLOR, lw=0.8)
             ax.plot(e["mean"], y, "o", ms=3, mfc="white", mec=LLM_COLOR, mew=0.8)
             ax.axvline(0, color=GREY, lw=0.6, zorder=0)
-            s = share.loc[item]
-            ax.set_title(
-                f"{item.upper()}  {s['share']:.2f} [{s['lo']:.2f}, {s['hi']:.2f}]", fontsize=7.5
-            )
+            ax.set_title(f"{item.upper()}  {_share_label(share.loc[item])}", fontsize=7.5)
             ax.grid(axis="y", visible=False)
         axes[0, 0].set_yticks(range(len(variants)), variants)
         for ax in axes.ravel():
@@ -169,13 +166,21 @@ def plot_variant_effects(fit, level: float = 0.9, max_variants: int = 40):
         axes[0, 0].invert_yaxis()
         for ax in axes[1]:
             ax.set_xlabel("latent effect", fontsize=8)
-        o = share.loc["overall"]
         fig.suptitle(
             f"Prompt-variant effects ({level:.0%} intervals); variance share due to variants "
-            f"overall {o['share']:.2f} [{o['lo']:.2f}, {o['hi']:.2f}]",
+            f"overall {_share_label(share.loc['overall'])}",
             fontsize=9,
         )
     return fig, axes
+
+
+def _share_label(s) -> str:
+    """A prompt-sensitivity row as a title: the share and its interval, or its flag alone
+    ("no variation observed"); a prior-driven share says so."""
+    if s["flag"] and not np.isfinite(s["share"]):
+        return s["flag"]
+    text = f"{s['share']:.2f} [{s['lo']:.2f}, {s['hi']:.2f}]"
+    return f"{text} {s['flag']}" if s["flag"] else text
 
 
 def plot_ppc(fit, identity: str | None = None, level: float = 0.9, n_draws: int = 200):

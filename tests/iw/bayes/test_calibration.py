@@ -19,6 +19,7 @@ from llmvalues.iw.bayes.estimator import fit_hierarchical
 from llmvalues.iw.bayes.model import category_probs
 from llmvalues.iw.bayes.simulate import draw_truth, simulate_responses
 from llmvalues.iw.estimands import ESTIMANDS
+from llmvalues.iw.intervals import LEVELS
 from llmvalues.iw.presets import ITEMS, load_preset
 
 
@@ -140,13 +141,16 @@ def test_recovers_expected_answers_and_variant_effects(recovery):
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("link", "seed"), [("logit", 0), ("probit", 1)])
-def test_ninety_percent_intervals_cover_the_truth_85_to_95_percent(link, seed):
-    result = calibration_study(n_datasets=100, design=Design(link=link), seed=seed, n_jobs=2)
+def test_intervals_cover_the_truth_at_their_level_on_the_prior_design(link, seed):
+    """A small study (24 data sets per link, every estimand): each nominal level lies in the
+    99% cluster-bootstrap interval of its coverage. The full study with its numbers is
+    benchmarks/bench_calibration.py (quoted in docs/hierarchical.md)."""
+    result = calibration_study(n_datasets=24, design=Design(link=link), seed=seed, n_jobs=2)
     print(result)
-    coverage = result.coverage()
+    coverage = result.coverage(level=0.99)
     for estimand in ESTIMANDS:
         c = coverage.loc[estimand]
-        assert c.loc[0.9, "n"] == 100 * 3 * 2
-        assert 0.85 <= c.loc[0.9, "coverage"] <= 0.95, estimand
-        assert 0.40 <= c.loc[0.5, "coverage"] <= 0.60, estimand
-        assert 0.90 <= c.loc[0.95, "coverage"] <= 0.99, estimand
+        assert c.loc[0.9, "n"] == 24 * 3 * 2 and c.loc[0.9, "datasets"] == 24
+        for nominal in LEVELS:
+            row = c.loc[nominal]
+            assert row["lo"] <= nominal <= row["hi"], (estimand, nominal, row["coverage"])

@@ -151,20 +151,15 @@ def test_one_query_counts_once_both_is_refused():
         aggregate_responses(df, answers="both")
 
 
-def test_exported_store_tables_are_read_with_their_json_distributions(tmp_path):
-    from llmvalues.collect import Store, ivs_plan
-    from llmvalues.collect.backends.base import Distribution
+def _exported(path, plan, distribution_of=lambda cell: None):
+    """The CSV export of a store holding one answered reply per cell of ``plan``."""
+    from llmvalues.collect import Store
     from llmvalues.collect.store import Attempt
-    from llmvalues.instruments.variants import descriptors
 
-    plan = ivs_plan("m", descriptor_set=descriptors()[:1])
-    with Store(tmp_path / "s.sqlite") as store:
+    codes = {"y003": 0.0, "a165": 1.0}
+    with Store(path.with_suffix(".sqlite")) as store:
         for cell in plan.cells:
-            distribution = None
-            if cell.item == "e018":
-                shown = {"1": 0.1, "2": 0.2, "3": 0.6}
-                distribution = Distribution(shown, 0.1, "test").to_json()
-            codes = {"y003": 0.0, "a165": 1.0}
+            distribution = distribution_of(cell)
             store.record(
                 Attempt(
                     cell_key=cell.key,
@@ -190,12 +185,26 @@ def test_exported_store_tables_are_read_with_their_json_distributions(tmp_path):
                     attrs=cell.attrs,
                 )
             )
-        exported = pd.read_csv(store.export(tmp_path / "answers.csv"))
+        return pd.read_csv(store.export(path))
+
+
+def test_exported_store_tables_are_read_with_their_json_distributions(tmp_path):
+    from llmvalues.collect import ivs_plan
+    from llmvalues.collect.backends.base import Distribution
+    from llmvalues.instruments.variants import descriptors
+
+    def e018(cell):
+        shown = {"1": 0.1, "2": 0.2, "3": 0.6}
+        return Distribution(shown, 0.1, "test").to_json() if cell.item == "e018" else None
+
+    plan = ivs_plan("m", descriptor_set=descriptors()[:1])
+    exported = _exported(tmp_path / "answers.csv", plan, e018)
     assert isinstance(exported["probs"].dropna().iloc[0], str)  # JSON text, as exported
     data = aggregate_responses(validate_responses(exported), answers="probs")
     assert _e018(data) == pytest.approx([0.1, 0.2, 0.6])  # labels 1-3 are codes 1-3 here
     # the store records temperature 0 (the default sampling): one deterministic answer each
     assert data.cell_deterministic.all() and data.determinism == "temperature 0 recorded"
+    assert exported["seed"].isna().all() and data.seeded == ""
     with pytest.raises(ResponsesError, match=r"row 3: 'probs' .* is not JSON"):
         broken = exported.assign(probs=exported["probs"].astype(object))
         broken.loc[3, "probs"] = "{oops"
@@ -443,3 +452,41 @@ def test_without_a_temperature_identical_replicates_collapse_with_a_warning():
         aggregate_responses(_copies(1).assign(temperature=["hot"] + [0.0] * 19))
     with pytest.raises(ValueError, match="replicates must be one of"):
         aggregate_responses(_copies(1), replicates="sometimes")
+
+
+def test_an_exported_fixed_seed_makes_replicates_one_draw(tmp_path):
+    from llmvalues.collect import ivs_plan
+    from llmvalues.instruments.variants import descriptors
+
+    sampling = {"temperature": 0.8, "seed": 5}  # one seed for every replicate
+    plan = ivs_plan("m", replicates=3, sampling=sampling, descriptor_set=descriptors()[:2])
+    exported = _exported(tmp_path / "fixed.csv", plan)
+    assert (exported["seed"] == 5).all() and (exported["temperature"] == 0.8).all()
+    data = aggregate_responses(validate_responses(exported))
+    assert data.n_answers == len(exported) / 3 and "seeded draws repeated" in data.seeded
+    # the collector's default: a seed of its own for each replicate, three draws
+    plan = ivs_plan(
+        "m", replicates=3, sampling={"temperature": 0.8}, descriptor_set=descriptors()[:2]
+    )
+    exported = _exported(tmp_path / "own.csv", plan)
+    assert exported.groupby(["variant", "item"])["seed"].nunique().eq(3).all()
+    assert aggregate_responses(validate_responses(exported)).n_answers == len(exported)
+
+
+def test_replicates_repeating_a_recorded_seed_are_one_draw():
+    df = _copies(4, temperature=0.7, change={("v0", 3, "f063"): 9})
+    df["backend"] = "llamacpp"
+    df["seed"] = pd.array([11] * len(df), dtype="Int64")  # a fixed seed in the settings
+    data = aggregate_responses(df)
+    assert data.n_answers == 20 and not data.cell_deterministic.any()  # expected ≠ the answer
+    cell = np.flatnonzero((data.cell_item == 0) & (data.cell_variant == 0))[0]
+    assert data.dense_counts()[cell, [4, 8]] == pytest.approx([0.75, 0.25])
+    assert data.seeded.startswith("80 answered replies are 20 seeded draws repeated")
+    assert aggregate_responses(df, replicates="independent").n_answers == 80
+    # a seed per replicate (the collector's default above temperature 0): independent draws
+    df["seed"] = pd.array(df["replicate"] + 100, dtype="Int64")
+    assert aggregate_responses(df).n_answers == 80 and aggregate_responses(df).seeded == ""
+    # the same seed on two backends is two draws
+    df["seed"] = pd.array([11] * len(df), dtype="Int64")
+    df["backend"] = np.where(df["replicate"] < 2, "llamacpp", "openai")
+    assert aggregate_responses(df).n_answers == 40

@@ -439,6 +439,13 @@ def test_prompt_sensitivity_says_where_the_data_say_nothing(tao_fits):
     assert s.loc["f118", "flag"] == "prior-driven" and s.loc["f118", "prior_driven"]
     assert s.loc["f118", "contraction"] < 0.5
     assert np.isfinite(s.loc["f118", "share"])
+    # the figure shows the flags, not a share the data never gave
+    with pytest.warns(UserWarning, match="prior-driven"):
+        fig, axes = new.plot("variants")
+    titles = {ax.get_title().split()[0]: ax.get_title() for ax in axes.ravel()}
+    plt.close(fig)
+    assert titles["F063"] == "F063  no variation observed"
+    assert titles["F118"].endswith("prior-driven") and "nan" not in titles["F118"]
 
 
 def test_centred_effects_and_nan_diagnostics_are_reported():

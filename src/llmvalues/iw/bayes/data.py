@@ -12,6 +12,11 @@ Two rules decide how much each reply counts:
   chooses: ``"auto"`` (the recorded ``temperature``: 0 collapses; with no temperature
   recorded, collapse when some cell has several answered replicates and every such cell's
   replicates agree, with a warning), ``"independent"`` or ``"collapse"``.
+- **A seeded draw counts once.** Above temperature 0, replicates of one cell that the store
+  records with the same sampling ``seed`` (and the same ``backend``, ``model`` and
+  ``temperature`` where those columns exist) are the same draw repeated: they share one
+  unit of weight. Unlike a deterministic cell, the cell's expected answer is still the mean
+  of its sampling distribution, not the answer given.
 - **A log-prob distribution is one query's expected answer counts.** With
   ``answers="probs"``, an answered row (status ``ok``) that carries a distribution enters as
   its option probabilities, *not renormalised*: the probability outside the listed options
@@ -60,6 +65,7 @@ class CellCounts:
     attributes: pd.DataFrame  # one row per identity: columns constant within identity
     cell_deterministic: np.ndarray | None = None  # (n_cells,) bool: collapsed, answer known
     determinism: str = ""  # how deterministic cells were recognised ("" when none)
+    seeded: str = ""  # which replies repeated a seeded draw and counted once ("" when none)
 
     def __post_init__(self) -> None:
         if self.cell_deterministic is None:
@@ -240,6 +246,31 @@ def deterministic_rows(df: pd.DataFrame, replicates: str = "auto") -> tuple[np.n
     return flags, "; ".join(rules)
 
 
+SEED_KEYS = ("backend", "model", "temperature")  # with the seed, what makes a draw the same
+
+
+def seeded_copies(used: pd.DataFrame) -> np.ndarray:
+    """Per answered row, how many answered replicates of its cell repeat its draw.
+
+    A draw is the same when the recorded sampling ``seed`` is (with the ``backend``,
+    ``model`` and ``temperature`` columns that exist); rows without a seed, or at
+    temperature 0 (handled as deterministic), are their own draw (1).
+    """
+    if "seed" not in used.columns or used.empty:
+        return np.ones(len(used))
+    seed = used["seed"]
+    temperature = _temperature(used)
+    seeded = (seed.notna() & ~(temperature == 0)).to_numpy()
+    if not seeded.any():
+        return np.ones(len(used))
+    keys = ["identity", "variant", "item", *[k for k in SEED_KEYS if k in used.columns]]
+    frame = used.loc[seeded, keys].astype(str).assign(seed=seed[seeded].astype(str))
+    size = frame.groupby([*keys, "seed"], sort=False)["seed"].transform("size")
+    out = np.ones(len(used))
+    out[seeded] = size.to_numpy(dtype=float)
+    return out
+
+
 def aggregate_responses(
     df: pd.DataFrame, answers: str = "sampled", aggregate: bool = True, replicates: str = "auto"
 ) -> CellCounts:
@@ -318,7 +349,16 @@ def aggregate_responses(
         keys.to_numpy(), axis=0, return_inverse=True, return_counts=True
     )
     n_rep = per_cell[cell_of_row.ravel()]
-    scale = np.where(det_used, 1.0 / n_rep, 1.0)
+    copies = seeded_copies(df.iloc[used]) if replicates == "auto" else np.ones(len(used))
+    scale = np.where(det_used, 1.0 / n_rep, 1.0 / copies)
+    repeats = (copies > 1) & ~det_used
+    seeded = (
+        f"{int(repeats.sum())} answered replies are {(1 / copies[repeats]).sum():g} seeded "
+        "draws repeated (replicates of a cell with the same recorded sampling seed): each "
+        "draw counts once"
+        if repeats.any()
+        else ""
+    )
     vecs *= scale[:, None]
     _warn_disagreeing(df.iloc[used], det_used)
 
@@ -370,6 +410,7 @@ def aggregate_responses(
         attributes=identity_attributes(df),
         cell_deterministic=cell_det,
         determinism=rule if deterministic.any() else "",
+        seeded=seeded,
     )
 
 

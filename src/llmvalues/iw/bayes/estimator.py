@@ -76,8 +76,10 @@ class HierarchicalMap:
     replicates
         ``"auto"`` (default: cells asked at a recorded temperature of 0 are deterministic,
         their replicates one observation; with no temperature recorded, likewise when
-        every repeated cell answered alike, with a warning), ``"independent"`` (every
-        replicate an independent draw) or ``"collapse"`` (every cell deterministic).
+        every repeated cell answered alike, with a warning; above temperature 0,
+        replicates repeating a recorded sampling ``seed`` on one backend are one draw),
+        ``"independent"`` (every replicate an independent draw) or ``"collapse"`` (every
+        cell deterministic).
     interaction
         Identity × variant effects: ``"auto"`` (when ≥ 2 identities and ≥ 2 variants),
         ``True`` or ``False``.
@@ -311,6 +313,7 @@ class HierarchicalMap:
                 if data.determinism and n_effective < n_ok
                 else []
             ),
+            *([data.seeded] if data.seeded else []),
             *self.result_.pull_caveats(),
         ]:
             warnings.warn(message, UserWarning, stacklevel=3)

@@ -33,6 +33,8 @@ def data_notes(data: CellCounts, answers: str) -> list[str]:
         )
     elif n_eff != n_ok:
         out.append(f"{n_ok} answered replies count as {n_eff:g} effective answers.")
+    if data.seeded:
+        out.append(f"{data.seeded.capitalize()}.")
     if answers == "probs":
         src = answer_sources(status)
         parts = [f"{', '.join(src[k])} ({label})" for k, label in _SOURCE_LABELS if src[k]]

@@ -101,6 +101,7 @@ def write(path: Path, idata, parts: FitParts) -> Path:
         "sets": _table(data.sets),
         "attributes": _table(data.attributes),
         "determinism": data.determinism,
+        "seeded": data.seeded,
         "priors": json.dumps(asdict(parts.priors)),
         "link": parts.link,
         "structure": json.dumps(parts.structure, default=_plain),
@@ -161,6 +162,7 @@ def read(path: Path) -> tuple[Any, FitParts]:
         sets=_untable(attrs["sets"]),
         attributes=_untable(attrs["attributes"]),
         determinism=str(attrs["determinism"]),
+        seeded=str(attrs["seeded"]),
     )
     preset = Preset(
         name=str(attrs["preset_name"]),

@@ -136,8 +136,9 @@ def prompt_sensitivity(
         warnings.warn(
             f"prompt sensitivity of {driven} is prior-driven: the data removed less than "
             f"{PRIOR_DRIVEN_BELOW:.0%} of the prior's variance (posterior contraction "
-            f"{', '.join(f'{c:.2f}' for c in out.loc[driven, 'contraction'])}), so the share "
-            "mostly restates the prior; more prompt variants (or replicates) would inform it",
+            f"{', '.join(f'{c:.2f}' for c in out.loc[driven, 'contraction'])}; ≤ 0: the "
+            "posterior is as wide as the prior or wider), so the share is not a measurement; "
+            "more prompt variants (or replicates) would inform it",
             UserWarning,
             stacklevel=3,
         )
