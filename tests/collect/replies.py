@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,12 +13,21 @@ from llmvalues.collect.plan import Cell
 from llmvalues.collect.store import Attempt
 
 
-def store_replies(plan: Plan, reply: Callable[[Cell], str], path: Path) -> pd.DataFrame:
-    """Record ``reply(cell)`` as each cell's one final attempt; return the Responses table."""
+def store_replies(
+    plan: Plan,
+    reply: Callable[[Cell], str],
+    path: Path,
+    distribution: Callable[[Cell], str | None] = lambda cell: None,
+    export: Path | None = None,
+) -> pd.DataFrame:
+    """Record ``reply(cell)`` as each cell's one final attempt (with the log-prob
+    ``distribution(cell)`` JSON, if any); return the Responses table, or with ``export``
+    the store's export to that file read back as it is written."""
     with Store(path) as store:
         for cell in plan:
             raw = reply(cell)
             parsed = cell.parse(raw)
+            dist = distribution(cell)
             store.record(
                 Attempt(
                     cell_key=cell.key,
@@ -38,7 +48,11 @@ def store_replies(plan: Plan, reply: Callable[[Cell], str], path: Path) -> pd.Da
                     model=plan.model,
                     backend="replies",
                     sampling=cell.request.sampling,
+                    distribution=dist,
+                    outside_mass=json.loads(dist)["outside"] if dist else None,
                     attrs=cell.attrs,
                 )
             )
+        if export is not None:
+            return pd.read_csv(store.export(export, plan.keys))
         return store.to_responses(plan.keys)

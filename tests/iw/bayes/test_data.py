@@ -151,41 +151,14 @@ def test_one_query_counts_once_both_is_refused():
         aggregate_responses(df, answers="both")
 
 
-def _exported(path, plan, distribution_of=lambda cell: None):
-    """The CSV export of a store holding one answered reply per cell of ``plan``."""
-    from llmvalues.collect import Store
-    from llmvalues.collect.store import Attempt
+def _exported(path, plan, distribution=lambda cell: None):
+    """The CSV export of a real store holding one answered reply per cell of ``plan``."""
+    from tests.collect.replies import store_replies
 
-    codes = {"y003": 0.0, "a165": 1.0}
-    with Store(path.with_suffix(".sqlite")) as store:
-        for cell in plan.cells:
-            distribution = distribution_of(cell)
-            store.record(
-                Attempt(
-                    cell_key=cell.key,
-                    attempt=1,
-                    final=True,
-                    run_id="r",
-                    identity=cell.identity,
-                    variant=cell.variant,
-                    replicate=cell.replicate,
-                    item=cell.item,
-                    session=cell.session,
-                    mode="chat",
-                    prompt=cell.request.payload(),
-                    raw="x",
-                    code=codes.get(cell.item, 2.0),
-                    status="ok",
-                    reason="",
-                    model="m",
-                    backend="test",
-                    sampling=cell.request.sampling,
-                    distribution=distribution,
-                    outside_mass=0.1 if distribution else None,
-                    attrs=cell.attrs,
-                )
-            )
-        return pd.read_csv(store.export(path))
+    def reply(cell):
+        return {"y003": "0", "a165": "1"}.get(cell.item, "2")
+
+    return store_replies(plan, reply, path.with_suffix(".sqlite"), distribution, export=path)
 
 
 def test_exported_store_tables_are_read_with_their_json_distributions(tmp_path):
@@ -463,14 +436,15 @@ def test_an_exported_fixed_seed_makes_replicates_one_draw(tmp_path):
     exported = _exported(tmp_path / "fixed.csv", plan)
     assert (exported["seed"] == 5).all() and (exported["temperature"] == 0.8).all()
     data = aggregate_responses(validate_responses(exported))
-    assert data.n_answers == len(exported) / 3 and "seeded draws repeated" in data.seeded
+    n_ok = int((exported["status"] == "ok").sum())
+    assert data.n_answers == n_ok / 3 and "seeded draws repeated" in data.seeded
     # the collector's default: a seed of its own for each replicate, three draws
     plan = ivs_plan(
         "m", replicates=3, sampling={"temperature": 0.8}, descriptor_set=descriptors()[:2]
     )
     exported = _exported(tmp_path / "own.csv", plan)
     assert exported.groupby(["variant", "item"])["seed"].nunique().eq(3).all()
-    assert aggregate_responses(validate_responses(exported)).n_answers == len(exported)
+    assert aggregate_responses(validate_responses(exported)).n_answers == n_ok
 
 
 def test_replicates_repeating_a_recorded_seed_are_one_draw():

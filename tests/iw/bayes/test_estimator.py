@@ -457,3 +457,16 @@ def test_centred_effects_and_nan_diagnostics_are_reported():
     assert {"variant_std", "interaction_std", "location_std"} <= set(d.table.index)
     assert (d.table["n_nan"] == d.table["size"]).all()  # one chain: no R-hat anywhere
     assert not d.to_frame()["r_hat_ok"].any()
+
+
+def test_typical_at_temperature_0_warns_that_its_intervals_are_not_calibrated(tao_fits):
+    df, _, asked, new, _ = tao_fits
+    assert not asked.calibration_caveats() and not new.calibration_caveats()
+    with pytest.warns(UserWarning, match="'typical' at temperature 0 is not calibrated"):
+        typical = fit_hierarchical(df, estimand="typical", **TAO)
+    caveat = typical.calibration_caveats()
+    assert len(caveat) == 1 and caveat[0] in typical.summary().notes
+    assert "use estimand='asked'" in caveat[0]
+    # sampled answers (temperature recorded above 0): no caveat
+    sampled = fit_hierarchical(df.assign(temperature=0.7), estimand="typical", **TAO)
+    assert not sampled.calibration_caveats()

@@ -315,6 +315,7 @@ class HierarchicalMap:
             ),
             *([data.seeded] if data.seeded else []),
             *self.result_.pull_caveats(),
+            *self.result_.calibration_caveats(),
         ]:
             warnings.warn(message, UserWarning, stacklevel=3)
         return self

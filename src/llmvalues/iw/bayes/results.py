@@ -120,7 +120,12 @@ class HierarchicalMapFit(MapFit):
         ]
 
     def _caveats(self) -> list[str]:
-        return [*self.diagnostics.problems(), *self.pull_caveats()]
+        return [*self.diagnostics.problems(), *self.pull_caveats(), *self.calibration_caveats()]
+
+    def calibration_caveats(self) -> list[str]:
+        """Where the intervals of this fit's estimand on data shaped like these were measured
+        to miss their level in simulation, and what to use instead (empty when none)."""
+        return notes.calibration_caveats(self.data, self.estimand)
 
     def pull_caveats(self) -> list[str]:
         """Deterministically answered identities whose position (a model-based estimand)
