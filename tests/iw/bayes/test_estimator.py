@@ -462,11 +462,28 @@ def test_centred_effects_and_nan_diagnostics_are_reported():
 def test_typical_at_temperature_0_warns_that_its_intervals_are_not_calibrated(tao_fits):
     df, _, asked, new, _ = tao_fits
     assert not asked.calibration_caveats() and not new.calibration_caveats()
-    with pytest.warns(UserWarning, match="'typical' at temperature 0 is not calibrated"):
+    with pytest.warns(UserWarning, match="'typical' on data like these is not calibrated"):
         typical = fit_hierarchical(df, estimand="typical", **TAO)
     caveat = typical.calibration_caveats()
     assert len(caveat) == 1 and caveat[0] in typical.summary().notes
-    assert "use estimand='asked'" in caveat[0]
+    assert "temperature 0" in caveat[0] and "estimand 'asked' is exact here" in caveat[0]
     # sampled answers (temperature recorded above 0): no caveat
     sampled = fit_hierarchical(df.assign(temperature=0.7), estimand="typical", **TAO)
     assert not sampled.calibration_caveats()
+
+
+def test_frequent_refusals_say_where_the_intervals_were_measured_to_undercover():
+    rng = np.random.default_rng(8)
+    df = simulate_responses(draw_truth(2, 3, rng), 4, rng)
+    f063 = df.index[df["item"] == "f063"][::4]  # a quarter of F063 refused
+    df.loc[f063, ["status", "code"]] = ["refusal", np.nan]
+    with pytest.warns(UserWarning, match="refusals rising with the answer") as caught:
+        fit = fit_hierarchical(df, **FAST)
+    caveat = fit.calibration_caveats()
+    assert len(caveat) == 1 and caveat[0] in fit.summary().notes
+    assert "covered the truth in 84.7%" in caveat[0] and caveat[0] in [
+        str(w.message) for w in caught
+    ]
+    typical = HierarchicalMap(estimand="typical", **FAST)
+    typical.set_params(warn=False)
+    assert not typical.fit(df).result_.calibration_caveats()  # 87% for "typical"

@@ -82,24 +82,59 @@ def estimand_notes(data: CellCounts, estimand: str) -> list[str]:
 
 
 DETERMINISTIC_SHARE = 0.5  # from this share of deterministic cells a fit is "temperature 0"
-TYPICAL_AT_TEMPERATURE_0 = (
-    "estimand 'typical' at temperature 0 is not calibrated: a typical prompt's answer is "
-    "then one category, while the model's expected answer averages over the latent error, "
-    "which at temperature 0 stands for prompt effects; in simulation (docs/hierarchical.md, "
-    "'Calibration') its 90% intervals covered the truth in {logit} (logit) and {probit} "
-    "(probit) of the checks; use estimand='asked' (the answers given) or 'new' ({new})"
-)
-CALIBRATION_T0 = {"logit": "62%", "probit": "…", "new": "87% logit, … probit"}
-"""Measured coverage of the 90% intervals on the ``t0`` design of
-``benchmarks/bench_calibration.py`` (25 data sets per link)."""
+REFUSALS_FROM = 0.10  # an identity × item refusal rate from which a fit is "refusals"
+TARGET = (0.85, 0.95)  # the acceptable coverage of a 90% interval
+CALIBRATION_90 = {
+    ("t0", "logit"): {"asked": None, "new": 0.867, "typical": 0.620},
+    ("t0", "probit"): {"asked": None, "new": 0.867, "typical": 0.620},
+    ("refusals", "logit"): {"asked": 0.847, "new": 0.880, "typical": 0.873},
+}
+"""Measured coverage of 90% intervals per (design, link) and estimand:
+``benchmarks/bench_calibration.py --datasets 25`` (docs/hierarchical.md, 'Calibration');
+None: exact by construction (at temperature 0 "asked" is the answers given)."""
+_WHY = {
+    "t0": "at temperature 0 a prompt's answer is one category, while the model's expected "
+    "answer averages over the latent error, which then stands for prompt effects",
+    "refusals": "refusals are treated as missing at random, and these refuse often enough "
+    "for answer-dependent refusals to bias the position",
+}
+_DESIGN_LABEL = {
+    "t0": "deterministic answers (temperature 0, one per cell)",
+    "refusals": "refusals rising with the answer (mean 15% on two items)",
+}
 
 
-def calibration_caveats(data: CellCounts, estimand: str) -> list[str]:
-    """Data shapes on which the estimand's intervals were measured to miss their level
-    (90% intervals outside 85–95% in ``benchmarks/bench_calibration.py``)."""
-    if estimand == "typical" and data.cell_deterministic.mean() >= DETERMINISTIC_SHARE:
-        return [TYPICAL_AT_TEMPERATURE_0.format(**CALIBRATION_T0)]
-    return []
+def _shapes(data: CellCounts) -> list[str]:
+    """The measured designs these data resemble."""
+    out = []
+    if data.n_cells and data.cell_deterministic.mean() >= DETERMINISTIC_SHARE:
+        out.append("t0")
+    if (data.status["refusal_rate"].fillna(0) >= REFUSALS_FROM).any():
+        out.append("refusals")
+    return out
+
+
+def calibration_caveats(data: CellCounts, estimand: str, link: str) -> list[str]:
+    """Data shapes on which the estimand's 90% intervals were measured to cover the truth
+    outside 85–95% (:data:`CALIBRATION_90`), with the figure and the reason."""
+    out = []
+    for shape in _shapes(data):
+        figures = CALIBRATION_90.get((shape, link), {})
+        c = figures.get(estimand)
+        if c is None or TARGET[0] <= c <= TARGET[1]:
+            continue
+        better = [
+            f"estimand {e!r} is exact here" if v is None else f"estimand {e!r} covered {v:.1%}"
+            for e, v in figures.items()
+            if e != estimand and (v is None or TARGET[0] <= v <= TARGET[1])
+        ]
+        out.append(
+            f"estimand {estimand!r} on data like these is not calibrated: in simulation with "
+            f"{_DESIGN_LABEL[shape]}, {link} link, its 90% intervals covered the truth in "
+            f"{c:.1%} of the checks (docs/hierarchical.md, 'Calibration'), because "
+            f"{_WHY[shape]}" + (f"; {', '.join(better)}" if better else "")
+        )
+    return out
 
 
 def pull_caveats(

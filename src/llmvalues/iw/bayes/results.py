@@ -125,7 +125,7 @@ class HierarchicalMapFit(MapFit):
     def calibration_caveats(self) -> list[str]:
         """Where the intervals of this fit's estimand on data shaped like these were measured
         to miss their level in simulation, and what to use instead (empty when none)."""
-        return notes.calibration_caveats(self.data, self.estimand)
+        return notes.calibration_caveats(self.data, self.estimand, self.link)
 
     def pull_caveats(self) -> list[str]:
         """Deterministically answered identities whose position (a model-based estimand)
