@@ -487,3 +487,11 @@ def test_frequent_refusals_say_where_the_intervals_were_measured_to_undercover()
     typical = HierarchicalMap(estimand="typical", **FAST)
     typical.set_params(warn=False)
     assert not typical.fit(df).result_.calibration_caveats()  # 87% for "typical"
+
+
+def test_probit_says_its_measured_coverage_on_the_models_own_data_is_below_target():
+    df = _one_set_per_identity(2, seed=3)
+    with pytest.warns(UserWarning, match=r"model itself, probit link, .* in 84\.0%"):
+        probit = fit_hierarchical(df, link="probit", **FAST)
+    assert "a suspicion, not a finding" in probit.calibration_caveats()[0]
+    assert not fit_hierarchical(df, **FAST).calibration_caveats()  # logit: 86.7%
