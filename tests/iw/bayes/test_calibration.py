@@ -118,8 +118,12 @@ def test_recovers_known_map_positions(recovery):
         ((c[f"{a}_lo90"] <= true[a]) & (true[a] <= c[f"{a}_hi90"])).sum() for a in ("x", "y")
     )
     assert inside >= 9  # of 12; 10.8 expected
-    assert np.corrcoef(c["x"], true["x"])[0, 1] > 0.9
-    assert np.corrcoef(c["y"], true["y"])[0, 1] > 0.9
+    # the identities are ordered as the truth orders them on every axis along which they
+    # differ by more than their uncertainty (here x; the true y spread is ≈ 1 posterior SD)
+    spread = [a for a in ("x", "y") if true[a].std() > 2 * c[f"sd_{a}"].mean()]
+    assert spread
+    for a in spread:
+        assert np.corrcoef(c[a], true[a])[0, 1] > 0.9, a
 
 
 @pytest.mark.slow
