@@ -51,7 +51,7 @@ def _fit_data(data, draws: int, tune: int, chains: int, seed: int) -> tuple[floa
             compute_convergence_checks=False,
         )
     seconds = time.perf_counter() - start
-    _, xy = posterior_positions(idata, data.codes, "logit", load_preset("wvs_official"))
+    _, xy = posterior_positions(idata, data.codes, "logit", load_preset("hall2025"))
     add_posterior(
         idata,
         "position",

@@ -40,7 +40,7 @@ def _as_tidy(
 
 def fit_map(
     responses: pd.DataFrame,
-    preset: str | Preset = "wvs_official",
+    preset: str | Preset = "hall2025",
     method: str = "hierarchical",
     identity: str | None = "identity",
     variant: str | None = None,

@@ -44,6 +44,6 @@ def test_missing_file_is_a_clear_error(tmp_path):
 
 def test_presets_and_map(tmp_path, capsys):
     assert main(["presets"]) == 0
-    assert "wvs_official: 111 reference countries" in capsys.readouterr().out
+    assert "hall2025: 107 reference countries" in capsys.readouterr().out
     assert main(["map", "--preset", "tao2024", "--out", str(tmp_path / "m")]) == 0
     assert (tmp_path / "m.svg").exists()

@@ -79,7 +79,7 @@ def test_constrained_answers_reach_the_map(llama, tmp_path):
         collect(plan, llama, store, progress=False)
         responses = store.to_responses(plan.keys)
     assert (responses["status"] == "ok").all()
-    fit = fit_map(responses, preset="wvs_official", method="classic")
+    fit = fit_map(responses, preset="hall2025", method="classic")
     table = fit.summary()
     assert list(table.index) == [llama.model]
     assert table[["x", "y"]].notna().all().all()

@@ -73,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     fit = sub.add_parser("fit", help="place identities on the Inglehart-Welzel map")
     fit.add_argument("responses", help="Responses table (tidy or wide), .csv or .parquet")
-    fit.add_argument("--preset", default="wvs_official", help="map preset (default wvs_official)")
+    fit.add_argument("--preset", default="hall2025", help="map preset (default hall2025)")
     fit.add_argument("--method", default="hierarchical", choices=["classic", "hierarchical"])
     fit.add_argument("--identity", default="identity", help="identity column (wide tables)")
     fit.add_argument("--variant", default=None, help="variant column (wide tables)")
@@ -81,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     fit.set_defaults(handler=_cmd_fit)
 
     draw = sub.add_parser("map", help="draw a preset's reference map")
-    draw.add_argument("--preset", default="wvs_official")
+    draw.add_argument("--preset", default="hall2025")
     draw.add_argument("--trajectories", default="", help="comma-separated countries")
     draw.add_argument("--out", default="iw_map", help="output path stem (PDF, SVG, PNG)")
     draw.set_defaults(handler=_cmd_map)

@@ -122,7 +122,7 @@ def register(subparsers) -> None:
     col.add_argument("--timeout", type=float, default=60.0, help="seconds per HTTP call")
     col.add_argument("--rate-limit", type=float, default=None, help="requests per second")
     col.add_argument("--descriptors", default="tao2024", choices=DESCRIPTOR_SETS)
-    col.add_argument("--countries", default="", help="'A,B,…' or 'preset:wvs_official'")
+    col.add_argument("--countries", default="", help="'A,B,…' or 'preset:hall2025'")
     col.add_argument("--paraphrases", action="store_true", help="also ask two paraphrases")
     col.add_argument("--permute", action="store_true", help="shuffle listed options (seeded)")
     col.add_argument("--swap-labels", action="store_true", help="letters ↔ numbers on options")

@@ -59,11 +59,8 @@ def country_iso3(code: int) -> str | None:
     return entry.alpha_3 if entry is not None and int(code) not in IVS_SPECIFIC_COUNTRIES else None
 
 
-@cache
-def tao2024_countries() -> pd.DataFrame:
-    """Tao et al. (2024) country points (107), IVS waves 5–7 pooled, with cultural zones."""
-    with _open("tao2024_countries.csv") as fh:
-        raw = pd.read_csv(fh)
+def _country_points(raw: pd.DataFrame) -> pd.DataFrame:
+    """Published one-point-per-country files (s003, cultural_zone, survself_x, tradsec_y)."""
     return pd.DataFrame(
         {
             "country": [country_name(c) for c in raw["s003"]],
@@ -74,6 +71,20 @@ def tao2024_countries() -> pd.DataFrame:
             "iso3": [country_iso3(c) for c in raw["s003"]],
         }
     )
+
+
+@cache
+def tao2024_countries() -> pd.DataFrame:
+    """Tao et al. (2024) country points (107), IVS waves 5–7 pooled, with cultural zones."""
+    with _open("tao2024_countries.csv") as fh:
+        return _country_points(pd.read_csv(fh))
+
+
+@cache
+def hall2025_countries() -> pd.DataFrame:
+    """Hall's 107 country centroids: his waves 5–7 projection, all respondents pooled."""
+    with _open("hall2025_countries.csv") as fh:
+        return _country_points(pd.read_csv(fh))
 
 
 @cache

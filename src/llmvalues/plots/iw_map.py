@@ -64,7 +64,7 @@ def _draw_trajectories(ax, trajectories: pd.DataFrame, countries: Iterable[str])
 
 
 def plot_map(
-    preset: str | Preset = "wvs_official",
+    preset: str | Preset = "hall2025",
     points: pd.DataFrame | None = None,
     ax=None,
     trajectories: Iterable[str] | bool = False,
@@ -131,10 +131,11 @@ def plot_map(
                 arrowprops={"arrowstyle": "-", "color": "#9E9E9E", "lw": 0.3},
             )
         if caption:
+            drawn = f" {preset.trajectories_citation}" if trajectories else ""
             fig.text(
                 0.01,
                 -0.01,
-                f"Reference points: {preset.citation}",
+                f"Reference points: {preset.citation}{drawn}",
                 fontsize=5.5,
                 color="#5A5A5A",
                 wrap=True,

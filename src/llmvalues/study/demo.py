@@ -78,7 +78,7 @@ def run_demo(
         responses["identity"].str.replace(backend.model, "SmolLM2").str.replace(" | ", " as ")
     )
     options = DEMO_HIERARCHICAL if chosen == "hierarchical" else {}
-    fit = fit_map(responses, preset="wvs_official", method=chosen, **options)
+    fit = fit_map(responses, preset="hall2025", method=chosen, **options)
     table = fit.summary()
     table.to_csv(out / "map_table.csv")
     fig, _ = fit.plot()

@@ -47,7 +47,7 @@ def simulated():
 
 @pytest.fixture(scope="module")
 def fit(simulated):
-    return fit_hierarchical(simulated[1], "wvs_official", **FAST)
+    return fit_hierarchical(simulated[1], "hall2025", **FAST)
 
 
 def test_centroids_have_nested_intervals_counts_and_refusal_rates(fit, simulated):
@@ -68,7 +68,7 @@ def test_centroids_have_nested_intervals_counts_and_refusal_rates(fit, simulated
 
 def test_positions_are_the_preset_map_of_the_expected_answers(fit):
     expected = fit.idata.posterior["expected_answer"].to_numpy()
-    xy = load_preset("wvs_official").project_array(expected)
+    xy = load_preset("hall2025").project_array(expected)
     assert np.allclose(xy, fit.idata.posterior["position"].to_numpy())
     mean = expected.reshape(-1, 3, 10).mean(0)
     for j, item in enumerate(ITEMS):
@@ -171,7 +171,7 @@ def _one_set_per_identity(n_identities: int, seed: int) -> pd.DataFrame:
 
 def test_one_variant_one_replicate_agrees_with_the_classic_method():
     df = validate_responses(_one_set_per_identity(4, seed=21))
-    preset = load_preset("wvs_official")
+    preset = load_preset("hall2025")
     classic = fit_classic(df, preset).centroids
     # through the public entry point, as users call it
     hier = fit_map(df, preset, method="hierarchical", **FAST)

@@ -38,7 +38,7 @@ class Design:
     tune: int = 300
     chains: int = 2
     link: str = "logit"
-    preset: str = "wvs_official"
+    preset: str = "hall2025"
 
 
 @dataclass(frozen=True)

@@ -70,7 +70,7 @@ def posterior_positions(
 
 def fit_hierarchical(
     responses: pd.DataFrame,
-    preset: Preset | str = "wvs_official",
+    preset: Preset | str = "hall2025",
     *,
     link: str = "logit",
     priors: Priors | dict[str, float] | None = None,
@@ -154,7 +154,7 @@ def fit_hierarchical(
 class HierarchicalMap:
     """scikit-learn-like estimator: ``HierarchicalMap(**options).fit(responses).result_``."""
 
-    def __init__(self, preset: Preset | str = "wvs_official", **options: Any) -> None:
+    def __init__(self, preset: Preset | str = "hall2025", **options: Any) -> None:
         self.preset = preset
         self.options = options
 

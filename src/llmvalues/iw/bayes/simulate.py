@@ -50,7 +50,7 @@ class SimulationTruth:
         """(I, J) expected raw answers at the average prompt variant (effects 0)."""
         return expected_answers(self.location, self.cutpoints, self.codes, self.link)
 
-    def positions(self, preset: Preset | str = "wvs_official") -> pd.DataFrame:
+    def positions(self, preset: Preset | str = "hall2025") -> pd.DataFrame:
         """True map positions (identity × x, y) at the average prompt variant."""
         xy = load_preset(preset).project_array(self.expected())
         return pd.DataFrame(
