@@ -32,8 +32,8 @@ def simulated_responses():
 
 @pytest.fixture(scope="session")
 def simulated_fits(simulated_responses):
-    hierarchical = fit_map(simulated_responses, preset="wvs_official", **FAST)
-    classic = fit_map(simulated_responses, preset="wvs_official", method="classic", random_seed=0)
+    hierarchical = fit_map(simulated_responses, **FAST)
+    classic = fit_map(simulated_responses, method="classic", random_seed=0)
     return {"hierarchical": hierarchical, "classic": classic}
 
 

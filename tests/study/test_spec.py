@@ -43,7 +43,7 @@ def test_hall2026_is_one_conversation_per_persona_with_the_terse_suffix():
     assert len(sessions) == 30 * 3 and all(len(s) == 10 for s in sessions)
     system = sessions[0][0].request.messages[0]["content"]
     assert system.endswith("\n\nIt is very important to respond EXACTLY as requested. Be terse.")
-    assert study.preset == "wvs_official" and study.parsing.reask == 4
+    assert study.preset == "hall2025" and study.parsing.reask == 4
 
 
 def test_llmvalues_crosses_descriptors_paraphrases_orders_and_replicates():

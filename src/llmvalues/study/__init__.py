@@ -7,8 +7,19 @@ on a new date and adds the "change since" section; ``track_store(store, out)`` d
 for any store holding several dates of one model.
 """
 
-from llmvalues.study.run import Prepared, StudyResult, prepare, retest_study, run_study, track_store
 from llmvalues.study.spec import Study, StudyError, builtin_names, list_studies, load_study
+
+# running a study loads the fits, figures and report: those names load on first use
+_RUN = ("Prepared", "StudyResult", "prepare", "retest_study", "run_study", "track_store")
+
+
+def __getattr__(name: str):
+    if name in _RUN:
+        from llmvalues.study import run
+
+        return getattr(run, name)
+    raise AttributeError(f"module 'llmvalues.study' has no attribute {name!r}")
+
 
 __all__ = [
     "Prepared",

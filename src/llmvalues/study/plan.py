@@ -16,20 +16,21 @@ from llmvalues.collect.ivs import ivs_plan
 from llmvalues.collect.plan import Plan, PlanError
 from llmvalues.collect.runner import Reask
 from llmvalues.instruments.variants import Descriptor, reask_text
-from llmvalues.study.spec import Study, StudyError, resolve_countries
+from llmvalues.study.spec import Part, Study, StudyError, resolve_countries
 
 CHARS_PER_TOKEN = 4.0  # OpenAI's rule of thumb for English text
 MESSAGE_OVERHEAD = 4  # tokens a chat format adds per message (role, separators)
 
 
-def _descriptors(study: Study, descs: tuple[Descriptor, ...]) -> list[Descriptor]:
+def _descriptors(study: Study, part: Part, language: str) -> list[Descriptor]:
+    descs = part.descriptors.resolve(language)
     if not study.system_suffix:
-        return list(descs)
+        return descs
     return [Descriptor(d.name, d.text + study.system_suffix) for d in descs]
 
 
 def study_plan(study: Study, model: str, label: str | None = None) -> Plan:
-    """The plan of ``study`` for ``model``: every part's cells, in order.
+    """The plan of ``study`` for ``model``: every part in every language, in order.
 
     Parameters
     ----------
@@ -39,13 +40,15 @@ def study_plan(study: Study, model: str, label: str | None = None) -> Plan:
         The model name as the backend knows it.
     label
         The model's name in the identities (default ``model``): ``label`` and
-        ``"label | Sweden"`` for a cultural prompt.
+        ``"label | Sweden"`` for a cultural prompt (``"label | zh | Sweden"`` in Chinese).
 
     Returns
     -------
     llmvalues.collect.plan.Plan
-        Cells with attributes ``study``, ``part`` and ``language`` besides those of
+        Cells with attributes ``study`` and ``part`` besides those of
         :func:`~llmvalues.collect.ivs.ivs_plan`; metadata holds the resolved study.
+        Paraphrases (English only) are asked in English; other languages use the
+        default wording.
 
     Raises
     ------
@@ -54,30 +57,34 @@ def study_plan(study: Study, model: str, label: str | None = None) -> Plan:
     """
     cells = []
     for part in study.parts:
-        try:
-            plan = ivs_plan(
-                model,
-                instrument=study.instrument,
-                wording=study.wording,
-                descriptor_set=_descriptors(study, part.descriptors),
-                countries=resolve_countries(part.countries) or None,
-                paraphrased=study.paraphrases,
-                permute=study.option_order == "permuted",
-                labels=study.labels,
-                replicates=study.replicates,
-                sampling=study.sampling,
-                mode=study.mode,
-                persona_in=study.persona_in,
-                fmt=study.format,
-                logprobs=study.parsing.logprobs,
-                constrained=study.parsing.constrained,
-                seed=study.seed,
-                identity=label,
-            )
-        except PlanError as exc:
-            raise StudyError(f"study {study.source}: part {part.name!r}: {exc}") from exc
-        extra = {"study": study.name, "part": part.name, "language": study.languages[0]}
-        cells += [replace(c, attrs={**c.attrs, **extra}) for c in plan.cells]
+        for language in study.languages:
+            try:
+                plan = ivs_plan(
+                    model,
+                    instrument=study.instrument,
+                    wording=study.wording,
+                    descriptor_set=_descriptors(study, part, language),
+                    countries=resolve_countries(part.countries) or None,
+                    paraphrased=study.paraphrases and language == "en",
+                    permute=study.option_order == "permuted",
+                    labels=study.labels,
+                    replicates=study.replicates,
+                    sampling=study.sampling,
+                    mode=study.mode,
+                    persona_in=study.persona_in,
+                    fmt=study.format,
+                    logprobs=study.parsing.logprobs,
+                    constrained=study.parsing.constrained,
+                    seed=study.seed,
+                    identity=label,
+                    languages=(language,),
+                    perturbations=study.perturbations,
+                    country_names=study.country_names,
+                )
+            except PlanError as exc:
+                raise StudyError(f"study {study.source}: part {part.name!r}: {exc}") from exc
+            extra = {"study": study.name, "part": part.name}
+            cells += [replace(c, attrs={**c.attrs, **extra}) for c in plan.cells]
     metadata = {"study": study.to_dict(), "instrument": study.instrument, "mode": study.mode}
     try:
         return Plan(model, cells, metadata)

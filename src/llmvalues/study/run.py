@@ -23,6 +23,7 @@ import pandas as pd
 from llmvalues.collect.backends import Backend
 from llmvalues.collect.runner import RunSummary, collect
 from llmvalues.collect.store import Store
+from llmvalues.iw.presets import DEFAULT_PRESET
 from llmvalues.report import ReportContent, ReportFiles, write_report
 from llmvalues.responses import pivot_codes
 from llmvalues.study.change import Change, compare_waves
@@ -345,7 +346,7 @@ def track_store(
     out: str | Path,
     *,
     model: str | None = None,
-    preset: str = "wvs_official",
+    preset: str = DEFAULT_PRESET,
     threshold: float = 0.2,
     level: float = 0.9,
     fit_options: dict[str, Any] | None = None,

@@ -21,7 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from llmvalues.instruments import WORDINGS
+from llmvalues.instruments.languages import LANGUAGES
 from llmvalues.instruments.variants import DESCRIPTOR_SETS, Descriptor, descriptors
+from llmvalues.iw.presets import DEFAULT_PRESET
 
 STUDY_DATA = "llmvalues.study.data"
 MODES = ("single", "conversation")
@@ -29,7 +31,7 @@ FORMATS = ("chat", "completion")
 PERSONA_PLACES = ("system", "user")
 OPTION_ORDERS = ("fixed", "permuted")
 LABEL_SCHEMES = ("default", "swapped")
-LANGUAGES = ("en",)  # the instrument's wordings exist in English only (so far)
+COUNTRY_NAMES = ("localized", "as_given")
 ESTIMANDS = ("asked", "new", "typical")
 METHODS = ("classic", "hierarchical")
 METRICS = ("mean_distance", "cultural_prompting", "prompt_sensitivity")
@@ -124,16 +126,55 @@ def _choices(value: Any, choices: Sequence[str], where: str, key: str) -> tuple[
 
 
 # ---------------------------------------------------------------------------- descriptors
-def _descriptor_entries(value: Any, where: str, key: str) -> tuple[Descriptor, ...]:
+@dataclass(frozen=True)
+class Descriptors:
+    """The respondent descriptors a part asks: a built-in set (or its first N), or a list of
+    built-in descriptors by name and descriptors written out in the study (English)."""
+
+    set: str | None = None
+    first: int | None = None
+    entries: tuple[str | Descriptor, ...] = ()
+
+    def resolve(self, language: str = "en") -> list[Descriptor]:
+        """The descriptors in ``language`` (built-in ones are translated; written ones are not)."""
+        if self.set is not None:
+            chosen = descriptors(self.set, language)
+            return chosen[: self.first] if self.first else chosen
+        known = {d.name: d for d in descriptors("all", language)}
+        return [known[e] if isinstance(e, str) else e for e in self.entries]
+
+    @property
+    def written(self) -> bool:
+        """Whether some descriptors are written in the study (so exist in English only)."""
+        return any(isinstance(e, Descriptor) for e in self.entries)
+
+    def limit(self, n: int) -> Descriptors:
+        """The first ``n`` descriptors."""
+        if self.set is not None:
+            return replace(self, first=min(n, self.first or n))
+        return replace(self, entries=self.entries[:n])
+
+    def __len__(self) -> int:
+        return len(self.resolve())
+
+    def to_data(self) -> Any:
+        if self.set is not None:
+            return self.set if self.first is None else {"set": self.set, "first": self.first}
+        return [e if isinstance(e, str) else {"name": e.name, "text": e.text} for e in self.entries]
+
+
+def _descriptor_entries(value: Any, where: str, key: str) -> Descriptors:
     """A descriptor set name, ``{set, first}``, or a list of names and ``{name, text}``."""
-    known = {d.name: d for d in descriptors("all")}
+    known = {d.name for d in descriptors("all")}
     if isinstance(value, str):
-        return tuple(descriptors(_choice(value, DESCRIPTOR_SETS, where, key)))
+        return Descriptors(set=_choice(value, DESCRIPTOR_SETS, where, key))
     if isinstance(value, Mapping):
         _check_keys(value, ("set", "first"), where, f"{key}.")
-        chosen = descriptors(_choice(value.get("set", "all"), DESCRIPTOR_SETS, where, key))
-        first = _int(value.get("first", len(chosen)), where, f"{key}.first", 1)
-        return tuple(chosen[:first])
+        chosen = _choice(value.get("set", "all"), DESCRIPTOR_SETS, where, f"{key}.set")
+        first = value.get("first")
+        if first is not None:
+            first = _int(first, where, f"{key}.first", 1)
+        return Descriptors(set=chosen, first=first)
     if not isinstance(value, list) or not value:
         raise _fail(
             where,
@@ -142,7 +183,7 @@ def _descriptor_entries(value: Any, where: str, key: str) -> tuple[Descriptor, .
             f"give a descriptor set ({', '.join(DESCRIPTOR_SETS)}), {{set: all, first: 20}} "
             "or a list of descriptor names and {name: ..., text: ...} entries",
         )
-    out = []
+    out: list[str | Descriptor] = []
     for i, entry in enumerate(value):
         here = f"{key}[{i}]"
         if isinstance(entry, str):
@@ -151,20 +192,20 @@ def _descriptor_entries(value: Any, where: str, key: str) -> tuple[Descriptor, .
                     where,
                     here,
                     f"names no built-in descriptor ({entry!r})",
-                    f"{_suggest(entry, list(known))}or write {{name: ..., text: ...}}",
+                    f"{_suggest(entry, sorted(known))}or write {{name: ..., text: ...}}",
                 )
-            out.append(known[entry])
+            out.append(entry)
         elif isinstance(entry, Mapping):
             _check_keys(entry, ("name", "text"), where, f"{here}.")
             name = _text(entry.get("name"), where, f"{here}.name", empty=False)
             out.append(Descriptor(name, _text(entry.get("text"), where, f"{here}.text", False)))
         else:
             raise _fail(where, here, f"is {entry!r}", "give a name or {name: ..., text: ...}")
-    names = [d.name for d in out]
+    names = [e if isinstance(e, str) else e.name for e in out]
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:
         raise _fail(where, key, f"names {twice[0]!r} twice", "give every descriptor once")
-    return tuple(out)
+    return Descriptors(entries=tuple(out))
 
 
 def _countries(value: Any, where: str, key: str) -> tuple[str, ...] | str:
@@ -206,7 +247,7 @@ class Part:
     """One group of identities: descriptors asked, with cultural prompting when ``countries``."""
 
     name: str
-    descriptors: tuple[Descriptor, ...]
+    descriptors: Descriptors
     countries: tuple[str, ...] | str = ()
 
     @property
@@ -254,6 +295,8 @@ class Study:
     instrument: str = "ivs10"
     wording: str = "default"
     languages: tuple[str, ...] = ("en",)
+    perturbations: tuple[str, ...] = ()
+    country_names: str = "localized"
     paraphrases: bool = False
     option_order: str = "fixed"
     labels: str = "default"
@@ -265,7 +308,7 @@ class Study:
     system_suffix: str = ""
     parsing: Parsing = field(default_factory=Parsing)
     seed: int = 0
-    preset: str = "wvs_official"
+    preset: str = DEFAULT_PRESET
     presets: tuple[str, ...] = ()
     estimand: str = "asked"
     fits: tuple[FitSpec, ...] = ()
@@ -294,13 +337,13 @@ class Study:
         raw["parts"] = [
             {
                 "name": p.name,
-                "descriptors": [{"name": d.name, "text": d.text} for d in p.descriptors],
+                "descriptors": p.descriptors.to_data(),
                 "countries": p.countries if isinstance(p.countries, str) else list(p.countries),
             }
             for p in self.parts
         ]
         raw["fits"] = [{"name": f.name, "method": f.method, **f.options} for f in self.fits]
-        for key in ("citations", "notes", "languages", "presets", "metrics", "outputs"):
+        for key in ("citations", "notes", "languages", "perturbations", "presets", "metrics", "outputs"):
             raw[key] = list(raw[key])
         return raw
 
@@ -374,7 +417,7 @@ def _apply_overrides(parts: list[Part], raw: Mapping, where: str) -> list[Part]:
         value = raw["descriptors"]
         if isinstance(value, int) and not isinstance(value, bool):
             first = _int(value, where, "descriptors", 1)
-            parts = [replace(p, descriptors=p.descriptors[:first]) for p in parts]
+            parts = [replace(p, descriptors=p.descriptors.limit(first)) for p in parts]
         else:
             descs = _descriptor_entries(value, where, "descriptors")
             parts = [replace(p, descriptors=descs) for p in parts]
@@ -452,10 +495,37 @@ def _change(raw: Any, where: str) -> ChangeSpec:
     return ChangeSpec(float(threshold), float(level), dict(fit))
 
 
+def _languages(value: Any, where: str) -> tuple[str, ...]:
+    languages = _choices(value, LANGUAGES, where, "languages")
+    if not languages:
+        raise _fail(where, "languages", "is empty", "give at least one, e.g. [en]")
+    if len(set(languages)) < len(languages):
+        raise _fail(where, "languages", "lists a language twice", "give each language once")
+    return languages
+
+
+def _perturbations(value: Any, where: str) -> tuple[str, ...]:
+    """Levels of a perturbation factor, each a condition such as ``typo:0.05+reverse``."""
+    from llmvalues.instruments.perturbations import as_condition, condition_label
+
+    levels = _texts(value, where, "perturbations")
+    labels = []
+    for i, level in enumerate(levels):
+        try:
+            labels.append(condition_label(as_condition(level)))
+        except ValueError as exc:
+            raise _fail(
+                where, f"perturbations[{i}]", f"is {level!r} ({exc})", "see docs/languages.md"
+            ) from None
+    if len(set(labels)) < len(labels):
+        raise _fail(where, "perturbations", "lists a level twice", "give each level once")
+    return levels
+
+
 def _presets(raw: Mapping, where: str) -> tuple[str, tuple[str, ...]]:
     from llmvalues.iw.presets import PRESETS
 
-    preset = _choice(raw.get("preset", "wvs_official"), PRESETS, where, "preset")
+    preset = _choice(raw.get("preset", DEFAULT_PRESET), PRESETS, where, "preset")
     others = _texts(raw.get("presets", []), where, "presets")
     for i, name in enumerate(others):
         _choice(name, PRESETS, where, f"presets[{i}]")
@@ -471,6 +541,24 @@ def _check_combinations(study: Study, where: str) -> None:
             f"is {study.replicates} at temperature 0 (every replicate would repeat the answer)",
             "raise sampling.temperature above 0 or set replicates: 1",
         )
+    if study.languages != ("en",):
+        if study.wording != "default":
+            raise _fail(
+                where,
+                "wording",
+                f"is {study.wording!r}, which is English only, with languages "
+                f"{list(study.languages)}",
+                "use wording: default or languages: [en]",
+            )
+        written = [p.name for p in study.parts if p.descriptors.written]
+        if written:
+            raise _fail(
+                where,
+                f"parts ({written[0]}).descriptors",
+                "holds descriptors written in the study (English) while other languages are "
+                "asked",
+                "use a built-in descriptor set (translated) or languages: [en]",
+            )
     if study.mode == "conversation" and study.format != "chat":
         raise _fail(where, "mode", "is conversation with format completion", "use format: chat")
     if study.system_suffix and any(p.prompted for p in study.parts):
@@ -532,7 +620,11 @@ def study_from_dict(raw: Mapping[str, Any], where: str = "<dict>") -> Study:
         notes=_texts(raw.get("notes", []), where, "notes"),
         instrument=_choice(raw.get("instrument", "ivs10"), ("ivs10",), where, "instrument"),
         wording=_choice(raw.get("wording", "default"), WORDINGS, where, "wording"),
-        languages=_choices(raw.get("languages", ["en"]), LANGUAGES, where, "languages"),
+        languages=_languages(raw.get("languages", ["en"]), where),
+        perturbations=_perturbations(raw.get("perturbations", []), where),
+        country_names=_choice(
+            raw.get("country_names", "localized"), COUNTRY_NAMES, where, "country_names"
+        ),
         paraphrases=_bool(raw.get("paraphrases", False), where, "paraphrases"),
         option_order=_choice(
             raw.get("option_order", "fixed"), OPTION_ORDERS, where, "option_order"
