@@ -20,7 +20,9 @@ def simulated_responses():
     rng = np.random.default_rng(7)
     truth = draw_truth(3, 3, rng, variant_scale=0.4, interaction_scale=0.1)
     df = simulate_responses(truth, 2, rng, refusal_rate=0.05)
-    df["raw"] = np.where(df["status"] == "ok", df["code"].map(lambda c: f"{c:g}"), "I'd rather not say")
+    df["raw"] = np.where(
+        df["status"] == "ok", df["code"].map(lambda c: f"{c:g}"), "I'd rather not say"
+    )
     first_refusal = df.index[df["status"] != "ok"][0]
     df.loc[first_refusal, "raw"] = LONG_REPLY
     df["reason"] = np.where(df["status"] == "ok", "", "refusal phrase")

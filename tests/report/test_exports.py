@@ -53,7 +53,9 @@ def test_spss_and_stata_files_round_trip(simulated_responses, tmp_path, fmt):
     assert meta.value_labels[value_sets["G006"]] == value_labels(inst["g006"])
     assert meta.value_labels[value_sets["A165_status"]][1] == "ok"
     # a reply over Stata's str limit survives whole
-    assert LONG_REPLY.rstrip() in set(data[[c for c in data.columns if c.endswith("_raw")]].to_numpy().ravel())
+    assert LONG_REPLY.rstrip() in set(
+        data[[c for c in data.columns if c.endswith("_raw")]].to_numpy().ravel()
+    )
     assert set(data["country"]) == {"", "Sweden", "Japan"}
 
 

@@ -37,7 +37,7 @@ def test_every_output_is_written(written, simulated_fits):
 
 
 def test_the_page_needs_nothing_from_outside(written):
-    out, files = written
+    files = written[1]
     page = files.html.read_text(encoding="utf-8")
     sources = re.findall(r'(?:src|href)="([^"]*)"', page)
     assert sources, "the page should embed figures and link its files"

@@ -58,9 +58,7 @@ def test_run_resume_retest_and_track(small_study, survey_server, tmp_path):
     # the same command again resumes: nothing asked twice, the same answers
     again = run_study(prepare(small_study, backend.model, out), backend, progress=False)
     assert again.collection.asked == 0 and len(server.log) == 120
-    pd.testing.assert_frame_equal(
-        again.fits["classic"].centroids, first.fits["classic"].centroids
-    )
+    pd.testing.assert_frame_equal(again.fits["classic"].centroids, first.fits["classic"].centroids)
 
     # a re-test on a new date: justifiability answers moved to "always" (10)
     server2, backend2 = survey_server(fixed={"f118": "10", "f120": "10"})

@@ -46,10 +46,18 @@ def test_hall2026_is_one_conversation_per_persona_with_the_terse_suffix():
     assert study.preset == "hall2025" and study.parsing.reask == 4
 
 
-def test_llmvalues_crosses_descriptors_paraphrases_orders_and_replicates():
+def test_llmvalues_crosses_descriptors_paraphrases_orders_languages_and_replicates():
     study = load_study("llmvalues")
     plan = study_plan(study, "m")
-    assert len(plan) == 50 * 3 * 2 * 10
+    english = 50 * 3 * 2 * 10  # the paraphrases are written in English
+    assert len(plan) == english + 2 * 50 * 2 * 10
+    assert {c.identity for c in plan} == {"m", "m | zh", "m | es"}
+    chinese = next(c for c in plan if c.identity == "m | zh")
+    assert (
+        chinese.attrs["language"] == "zh"
+        and chinese.request.messages[0]["content"]
+        != (next(c for c in plan if c.identity == "m").request.messages[0]["content"])
+    )
     orders = {json.dumps(c.attrs["option_order"]) for c in plan if c.item == "g006"}
     assert len(orders) > 5
     assert study.estimand == "new"
@@ -121,8 +129,14 @@ def test_a_conversation_estimate_counts_the_history():
          "key 'fits[0].draws' is not a study setting"),
         ("name: x\ntitle: t\nparts: [{descriptors: tao2024}]\nestimand: new\nfits: [{method: classic}]\n",
          "a classic fit estimates only 'asked'"),
-        ("name: x\ntitle: t\nparts: [{descriptors: tao2024}]\nlanguages: [de]\n",
-         "key 'languages[0]' is 'de'; use one of en"),
+        ("name: x\ntitle: t\nparts: [{descriptors: tao2024}]\nlanguages: [en, xx]\n",
+         "key 'languages[1]' is 'xx'; use one of en, zh"),
+        ("extends: tao2024\nlanguages: [en, zh]\n",
+         "key 'wording' is 'tao2024', which is English only"),
+        ("extends: hall2026\nlanguages: [ja]\nwording: default\n",
+         "key 'parts (personas).descriptors' holds descriptors written in the study"),
+        ("name: x\ntitle: t\nparts: [{descriptors: tao2024}]\nperturbations: [none, wobble]\n",
+         "key 'perturbations[1]' is 'wobble'"),
         ("title: t\nparts: [{descriptors: tao2024}]\n", "key 'name' is missing; add name: ..."),
         ("name: x\ntitle: t\nparts: [{descriptors: tao2024}]\nsystem_suffix: ' Be terse.'\n"
          "countries: [Japan]\n", "no part uses cultural prompting"),

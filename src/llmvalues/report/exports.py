@@ -95,7 +95,9 @@ def wide_responses(
         for c in responses.columns
         if c not in skip and (grouped[c].nunique(dropna=False) <= 1).all()
     ]
-    wide = grouped[constant].first().reset_index() if constant else grouped.size().reset_index()[sets]
+    wide = (
+        grouped[constant].first().reset_index() if constant else grouped.size().reset_index()[sets]
+    )
     taken: set[str] = set()
     renamed = {c: _name(c, taken) for c in wide.columns}
     wide = wide.rename(columns=renamed)
@@ -168,7 +170,10 @@ def export_spss_stata(
         written.append(path)
     if "stata" in formats:
         path = folder / "responses.dta"
-        numeric = {c: {k: v for k, v in m.items() if isinstance(k, int | np.integer)} for c, m in labels.items()}
+        numeric = {
+            c: {k: v for k, v in m.items() if isinstance(k, int | np.integer)}
+            for c, m in labels.items()
+        }
         pyreadstat.write_dta(
             wide,
             path,

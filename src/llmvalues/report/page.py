@@ -93,7 +93,9 @@ def _controls(data: MapData, svg: str) -> list[str]:
 def _figures(figures: list[Figure]) -> list[str]:
     out = []
     for fig in figures:
-        links = " · ".join(f'<a href="{_e(path)}">{_e(path.rsplit(".", 1)[-1])}</a>' for path in fig.files)
+        links = " · ".join(
+            f'<a href="{_e(path)}">{_e(path.rsplit(".", 1)[-1])}</a>' for path in fig.files
+        )
         out.append(
             f'<figure><img alt="{_e(fig.title)}" src="{fig.data_uri}">'
             f"<figcaption>{_e(fig.title)}{' — ' + links if links else ''}</figcaption></figure>"
@@ -173,14 +175,19 @@ def render_page(
     for section, heading in headings.items():
         if section in by_section:
             shown.append((section, heading, by_section[section]))
-    shown.append(("answers", "Refusals and parse failures", [answer_quality(content.responses).to_html()]))
+    shown.append(
+        ("answers", "Refusals and parse failures", [answer_quality(content.responses).to_html()])
+    )
     if content.change is not None:
         change = content.change
         shown.append(
             (
                 "change",
                 f"Change since {change.since}",
-                [f"<p>From {_e(change.since)} to {_e(change.until)}.</p>", change.summary.to_html()],
+                [
+                    f"<p>From {_e(change.since)} to {_e(change.until)}.</p>",
+                    change.summary.to_html(),
+                ],
             )
         )
     if figures:
@@ -207,7 +214,7 @@ def render_page(
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
         "img-src data:; style-src 'unsafe-inline'; script-src 'unsafe-inline'\">",
         f"<title>{_e(content.title)}</title>",
         f"<style>{_asset('report.css')}</style>",
@@ -228,4 +235,3 @@ def render_page(
         "</body></html>",
     ]
     return "\n".join(p for p in parts if p)
-

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -77,6 +78,16 @@ def _attr(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
+def _cross(arm: float, reach: float) -> list[tuple[float, float]]:
+    """Corners of a plus sign: arms ``arm`` wide (half-width), ``reach`` long."""
+    quarter = [(-arm, -reach), (arm, -reach), (arm, -arm)]
+    out = []
+    for k in range(4):  # the same quarter turned by 0°, 90°, 180°, 270°
+        c, s = round(math.cos(k * math.pi / 2)), round(math.sin(k * math.pi / 2))
+        out += [(c * x - s * y, s * x + c * y) for x, y in quarter]
+    return out
+
+
 def _shape(marker: str, cx: float, cy: float, r: float) -> str:
     """An SVG element for a matplotlib-style marker (circle, square, triangles, …)."""
     if marker == "o":
@@ -88,14 +99,8 @@ def _shape(marker: str, cx: float, cy: float, r: float) -> str:
         "v": [(0, 1.2), (1.1, -0.8), (-1.1, -0.8)],
         "D": [(0, -1.25), (1.0, 0), (0, 1.25), (-1.0, 0)],
         "h": [(math.cos(a), math.sin(a)) for a in np.linspace(0, 2 * math.pi, 7)[:-1]],
-        "P": [
-            (-0.35, -1), (0.35, -1), (0.35, -0.35), (1, -0.35), (1, 0.35), (0.35, 0.35),
-            (0.35, 1), (-0.35, 1), (-0.35, 0.35), (-1, 0.35), (-1, -0.35), (-0.35, -0.35),
-        ],  # fmt: skip
-        "X": [
-            (math.cos(a) * (1.15 if i % 2 == 0 else 0.45), math.sin(a) * (1.15 if i % 2 == 0 else 0.45))
-            for i, a in enumerate(np.linspace(math.pi / 4, math.pi / 4 + 2 * math.pi, 17)[:-1])
-        ],
+        "P": _cross(0.35, 1.0),
+        "X": [((x - y) / math.sqrt(2), (x + y) / math.sqrt(2)) for x, y in _cross(0.3, 1.1)],
     }.get(marker)
     if corners is None:
         return _shape("o", cx, cy, r)
@@ -138,13 +143,21 @@ def _axes(scale: _Scale) -> list[str]:
     for v in _ticks(scale.x0, scale.x1):
         x = scale.px(v)
         zero = " zero" if abs(v) < 1e-9 else ""
-        out.append(f'<line class="grid{zero}" x1="{_f(x)}" x2="{_f(x)}" y1="{_f(top)}" y2="{_f(bottom)}"/>')
-        out.append(f'<text class="tick" x="{_f(x)}" y="{_f(bottom + 14)}" text-anchor="middle">{v:g}</text>')
+        out.append(
+            f'<line class="grid{zero}" x1="{_f(x)}" x2="{_f(x)}" y1="{_f(top)}" y2="{_f(bottom)}"/>'
+        )
+        out.append(
+            f'<text class="tick" x="{_f(x)}" y="{_f(bottom + 14)}" text-anchor="middle">{v:g}</text>'
+        )
     for v in _ticks(scale.y0, scale.y1):
         y = scale.py(v)
         zero = " zero" if abs(v) < 1e-9 else ""
-        out.append(f'<line class="grid{zero}" x1="{_f(left)}" x2="{_f(right)}" y1="{_f(y)}" y2="{_f(y)}"/>')
-        out.append(f'<text class="tick" x="{_f(left - 6)}" y="{_f(y + 3)}" text-anchor="end">{v:g}</text>')
+        out.append(
+            f'<line class="grid{zero}" x1="{_f(left)}" x2="{_f(right)}" y1="{_f(y)}" y2="{_f(y)}"/>'
+        )
+        out.append(
+            f'<text class="tick" x="{_f(left - 6)}" y="{_f(y + 3)}" text-anchor="end">{v:g}</text>'
+        )
     out.append(
         f'<text class="axis-title" x="{_f((left + right) / 2)}" y="{_f(bottom + 36)}" '
         f'text-anchor="middle">{_attr(AXIS_LABELS["x"])}</text>'
@@ -300,7 +313,11 @@ def _snapshots(data: MapData, scale: _Scale) -> list[str]:
         )
         for row in path.itertuples():
             key = f"s:{name}:{row.collected_at}"
-            data.tips[key] = [f"{name}", f"collected {row.collected_at}", f"x {row.x:.2f}, y {row.y:.2f}"]
+            data.tips[key] = [
+                f"{name}",
+                f"collected {row.collected_at}",
+                f"x {row.x:.2f}, y {row.y:.2f}",
+            ]
             body.append(
                 f'<circle class="mark snapshot" cx="{_f(scale.px(row.x))}" '
                 f'cy="{_f(scale.py(row.y))}" r="3.2" data-tip="{_attr(key)}"/>'
@@ -389,8 +406,6 @@ def render_map(data: MapData) -> str:
 
 def layer_names(svg: str) -> list[tuple[str, str]]:
     """(name, label) of every layer in a rendered map, in drawing order."""
-    import re
-
     return re.findall(r'<g class="layer" data-layer="([^"]*)" data-label="([^"]*)"', svg)
 
 

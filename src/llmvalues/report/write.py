@@ -43,7 +43,9 @@ def _embed(fig) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def _draw(content: ReportContent, folder: Path, out: Path) -> tuple[list[Figure], list[Path], list[str]]:
+def _draw(
+    content: ReportContent, folder: Path, out: Path
+) -> tuple[list[Figure], list[Path], list[str]]:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -58,7 +60,13 @@ def _draw(content: ReportContent, folder: Path, out: Path) -> tuple[list[Figure]
     ]
     if content.change is not None and content.change.fit is not None:
         jobs += [
-            (f"change_trajectory_{i}", f"{who} over collection dates", content.change.fit, "trajectory", kw)
+            (
+                f"change_trajectory_{i}",
+                f"{who} over collection dates",
+                content.change.fit,
+                "trajectory",
+                kw,
+            )
             for i, (who, kw) in enumerate(content.change.trajectory.items())
         ]
     figures, paths, skipped = [], [], []
@@ -69,9 +77,7 @@ def _draw(content: ReportContent, folder: Path, out: Path) -> tuple[list[Figure]
             skipped.append(f"{title}: {exc}")
             continue
         written = save_figure(fig, folder / stem)
-        figures.append(
-            Figure(title, _embed(fig), [p.relative_to(out).as_posix() for p in written])
-        )
+        figures.append(Figure(title, _embed(fig), [p.relative_to(out).as_posix() for p in written]))
         paths += written
         plt.close(fig)
     return figures, paths, skipped
@@ -113,7 +119,9 @@ def write_report(
     if formats:
         files.exports = export_spss_stata(content.responses, out, formats, content.title)
     if "report" in outputs:
-        listed = [p.relative_to(out).as_posix() for p in [*files.figures, *files.tables, *files.exports]]
+        listed = [
+            p.relative_to(out).as_posix() for p in [*files.figures, *files.tables, *files.exports]
+        ]
         page = render_page(content, sections, figures, listed, map_data(content))
         files.html = out / "report.html"
         files.html.write_text(page, encoding="utf-8")

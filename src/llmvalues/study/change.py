@@ -57,7 +57,7 @@ def item_changes(before: pd.DataFrame, after: pd.DataFrame, seed: int = 0) -> pd
     mean_after, tv_distance and p_value (see the module docstring).
     """
     key = ["identity", "variant", "replicate", "item"]
-    both = before.merge(after, on=key, suffixes=("_a", "_b"))
+    both = before.merge(after, on=key, suffixes=("_a", "_b")).sort_values(key, ignore_index=True)
     rng = np.random.default_rng(seed)
     rows = []
     for item in load_instrument():
@@ -77,9 +77,10 @@ def item_changes(before: pd.DataFrame, after: pd.DataFrame, seed: int = 0) -> pd
             swap = rng.random((N_PERMUTATIONS, len(a))) < 0.5
             pa = np.where(swap, b, a)
             pb = np.where(swap, a, b)
-            null = np.abs(
-                (pa[..., None] == codes).mean(1) - (pb[..., None] == codes).mean(1)
-            ).sum(-1) / 2
+            null = (
+                np.abs((pa[..., None] == codes).mean(1) - (pb[..., None] == codes).mean(1)).sum(-1)
+                / 2
+            )
             p_value = float((1 + (null >= observed - 1e-12).sum()) / (1 + N_PERMUTATIONS))
         rows.append(
             {

@@ -25,7 +25,6 @@ from llmvalues.collect.runner import RunSummary, collect
 from llmvalues.collect.store import Store
 from llmvalues.iw.presets import DEFAULT_PRESET
 from llmvalues.report import ReportContent, ReportFiles, write_report
-from llmvalues.responses import pivot_codes
 from llmvalues.study.change import Change, compare_waves
 from llmvalues.study.plan import Estimate, estimate, prompts_table, study_plan, study_reask
 from llmvalues.study.spec import Study, StudyError
@@ -52,6 +51,7 @@ class StudyResult:
 
     out: Path
     study: Study
+    store: Path
     waves: list[str]
     collection: RunSummary | None
     responses: pd.DataFrame
@@ -198,31 +198,47 @@ def _fit(responses: pd.DataFrame, study: Study, spec) -> Any:
 
 
 def expected_answers(fit, responses: pd.DataFrame) -> pd.DataFrame:
-    """Identity × item expected raw answers behind a fit's positions (ITEMS order)."""
+    """Identity × item expected raw answers behind a fit's positions (ITEMS order).
+
+    Hierarchical: the posterior mean of the expected answers (for the fit's estimand);
+    classic: the item means over complete response sets (their projection is the fit's
+    position).
+    """
+    from llmvalues.iw.averaging import mean_answers
     from llmvalues.iw.items import ITEMS
 
     if fit.method == "hierarchical":
-        mean = fit.idata.posterior["expected_answer"].mean(("chain", "draw"))
-        table = mean.to_pandas()
+        table = fit.idata.posterior["expected_answer"].mean(("chain", "draw")).to_pandas()
     else:
-        complete = pivot_codes(responses).dropna(how="any")
-        table = complete.groupby(level="identity").mean()
+        table = mean_answers(responses, "sets")
     return table.reindex(index=fit.identities, columns=list(ITEMS))
 
 
-def placements(fit, responses: pd.DataFrame, presets: tuple[str, ...]) -> pd.DataFrame | None:
-    """The fit's expected answers placed under other presets: identity, preset, x, y."""
+def placements(answers: pd.DataFrame, presets: tuple[str, ...]) -> pd.DataFrame | None:
+    """Expected answers placed under other presets: identity, preset, x, y."""
     from llmvalues.iw.presets import load_preset
 
     if not presets:
         return None
-    answers = expected_answers(fit, responses)
     rows = []
     for name in presets:
         xy = load_preset(name).project_array(answers.to_numpy(float))
-        rows.append(pd.DataFrame({"identity": answers.index, "preset": name, "x": xy[:, 0], "y": xy[:, 1]}))
+        rows.append(
+            pd.DataFrame({"identity": answers.index, "preset": name, "x": xy[:, 0], "y": xy[:, 1]})
+        )
     out = pd.concat(rows, ignore_index=True)
     return out[np.isfinite(out[["x", "y"]]).all(axis=1)]
+
+
+def preset_radius(answers: pd.DataFrame, presets: tuple[str, ...]) -> pd.DataFrame | None:
+    """identity, radius: the preset-sensitivity band of the answers over ``presets``."""
+    from llmvalues.iw.sensitivity import preset_band
+
+    if len(presets) < 2:
+        return None
+    known = answers.dropna(how="any")
+    band = preset_band(known, presets=presets).band.xs("presets", level="component")
+    return band["radius"].rename_axis("identity").reset_index()
 
 
 def provenance(folder: StudyFolder, responses: pd.DataFrame, waves: list[str]) -> dict[str, Any]:
@@ -239,21 +255,27 @@ def provenance(folder: StudyFolder, responses: pd.DataFrame, waves: list[str]) -
         except metadata.PackageNotFoundError:
             continue
     out["model"] = folder.model
-    reported = sorted(responses["model"].dropna().astype(str).unique()) if "model" in responses else []
+    reported = (
+        sorted(responses["model"].dropna().astype(str).unique()) if "model" in responses else []
+    )
     out["model ids reported by the backend"] = ", ".join(reported)
     for key, value in folder.backend.items():
         if key not in ("model",):
             out[f"backend {key}"] = value
     out["collected"] = waves[-1] if waves else ""
     if "answered_at" in responses:
-        out["answers stored"] = f"{responses['answered_at'].min()} to {responses['answered_at'].max()}"
+        out["answers stored"] = (
+            f"{responses['answered_at'].min()} to {responses['answered_at'].max()}"
+        )
     out["collection dates"] = ", ".join(waves)
     out["study"] = f"{folder.study.name} ({folder.study.source})"
     out["store"] = str(folder.store)
     return out
 
 
-def report_folder(folder: StudyFolder, prepared: Prepared, summary: RunSummary | None) -> StudyResult:
+def report_folder(
+    folder: StudyFolder, prepared: Prepared, summary: RunSummary | None
+) -> StudyResult:
     """Fit the latest wave, compare the waves, write the report (what ``study run`` ends with)."""
     study = folder.study
     timings: dict[str, float] = {}
@@ -291,6 +313,7 @@ def report_folder(folder: StudyFolder, prepared: Prepared, summary: RunSummary |
     return StudyResult(
         out=folder.path,
         study=study,
+        store=folder.store,
         waves=list(waves),
         collection=summary,
         responses=latest,
@@ -321,7 +344,7 @@ def _write(
     level: float,
 ) -> tuple[ReportFiles, dict[str, float]]:
     started = time.perf_counter()
-    main = next(iter(fits.values()))
+    answers = expected_answers(next(iter(fits.values())), responses)
     content = ReportContent(
         title=study.title,
         fits=fits,
@@ -334,7 +357,8 @@ def _write(
         notes=list(study.notes),
         metrics=study.metrics,
         level=level,
-        placements=placements(main, responses, study.maps[1:]),
+        placements=placements(answers, study.maps[1:]),
+        band=preset_radius(answers, study.maps),
         change=change.section(_baselines(responses)) if change is not None else None,
     )
     files = write_report(content, out, study.outputs)
@@ -362,7 +386,9 @@ def track_store(
     started = time.perf_counter()
     with Store(store) as answers:
         name, waves = store_waves(answers, model)
-        prompts = answers.finals()[["identity", "variant", "replicate", "item", "prompt", "sampling"]]
+        prompts = answers.finals()[
+            ["identity", "variant", "replicate", "item", "prompt", "sampling"]
+        ]
     if len(waves) < 2:
         raise StudyError(
             f"store {store} holds answers of {name!r} from one date only ({list(waves)}); "
@@ -398,6 +424,7 @@ def track_store(
     return StudyResult(
         out=Path(out),
         study=study,
+        store=Path(store),
         waves=list(waves),
         collection=None,
         responses=latest,

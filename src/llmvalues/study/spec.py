@@ -343,7 +343,15 @@ class Study:
             for p in self.parts
         ]
         raw["fits"] = [{"name": f.name, "method": f.method, **f.options} for f in self.fits]
-        for key in ("citations", "notes", "languages", "perturbations", "presets", "metrics", "outputs"):
+        for key in (
+            "citations",
+            "notes",
+            "languages",
+            "perturbations",
+            "presets",
+            "metrics",
+            "outputs",
+        ):
             raw[key] = list(raw[key])
         return raw
 
@@ -555,8 +563,7 @@ def _check_combinations(study: Study, where: str) -> None:
             raise _fail(
                 where,
                 f"parts ({written[0]}).descriptors",
-                "holds descriptors written in the study (English) while other languages are "
-                "asked",
+                "holds descriptors written in the study (English) while other languages are asked",
                 "use a built-in descriptor set (translated) or languages: [en]",
             )
     if study.mode == "conversation" and study.format != "chat":

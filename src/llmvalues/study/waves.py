@@ -91,7 +91,11 @@ class StudyFolder:
         )
 
     def save(self) -> None:
-        store = self.store.relative_to(self.path) if self.store.is_relative_to(self.path) else self.store
+        store = (
+            self.store.relative_to(self.path)
+            if self.store.is_relative_to(self.path)
+            else self.store
+        )
         raw = {
             "study": self.study.to_dict(),
             "model": self.model,
