@@ -184,10 +184,7 @@ def render_page(
             (
                 "change",
                 f"Change since {change.since}",
-                [
-                    f"<p>From {_e(change.since)} to {_e(change.until)}.</p>",
-                    change.summary.to_html(),
-                ],
+                [change.summary.to_html()],
             )
         )
     if figures:
