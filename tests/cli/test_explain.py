@@ -1,6 +1,4 @@
-"""``llmvalues explain``: the handler as the CLI registers it (``register(subparsers)``)."""
-
-import argparse
+"""``llmvalues explain``: steps, Shapley values and figure in --out; bad input exits 2."""
 
 import matplotlib
 
@@ -9,15 +7,8 @@ matplotlib.use("Agg")
 import pandas as pd
 import pytest
 
-from llmvalues.cli.explain import register
+from llmvalues.cli import main as run
 from tests.iw.simulated_answers import simulated_responses
-
-
-def run(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="llmvalues")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    return args.handler(args)
 
 
 @pytest.fixture
@@ -48,9 +39,11 @@ def test_bad_input_is_one_line_and_status_2(tables, tmp_path, capsys):
     a, _ = tables
     other = tmp_path / "other.csv"
     simulated_responses(identities=("m1", "zz"), seed=1).to_csv(other, index=False)
-    assert run(["explain", str(a), str(other)]) == 2
+    assert run(["explain", str(a), str(other), "--out", str(tmp_path / "x")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("llmvalues explain: ") and err.count("\n") == 1
     assert "different identities" in err
-    assert run(["explain", str(a), str(a), "--order", "weights,preset"]) == 2
+    assert (
+        run(["explain", str(a), str(a), "--order", "weights,preset", "--out", str(tmp_path)]) == 2
+    )
     assert "unknown factor(s) ['preset']" in capsys.readouterr().err

@@ -77,14 +77,6 @@ def test_egypt_2018_of_the_official_map_is_absent_from_the_shipped_trajectories(
     assert t.loc[t["country"] == "Egypt", "year"].tolist() == [2001]
 
 
-def test_ivs_specific_country_codes_have_names():
-    assert reference.country_name(909) == "Northern Ireland"
-    assert reference.country_name(915) == "Kosovo"
-    assert reference.country_name(752) == "Sweden"
-    with pytest.raises(KeyError, match="unknown IVS country code 999"):
-        reference.country_name(999)
-
-
 def test_hall_reference_points_are_his_published_centroids():
     preset = load_preset("hall2025")
     countries = preset.countries.set_index("country")

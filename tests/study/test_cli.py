@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-import argparse
-
 import pytest
 
-from llmvalues.cli.study import register
+from llmvalues.cli import Parser
+from llmvalues.cli.failure import run as finish
+from llmvalues.cli.study import add_study, add_track
 
 
 def run(*argv) -> int:
-    parser = argparse.ArgumentParser(prog="llmvalues")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args([str(a) for a in argv])
-    return args.handler(args)
+    """``llmvalues study …`` / ``llmvalues track …`` in this process; the exit status."""
+    parser = Parser(prog="llmvalues")
+    sub = parser.add_subparsers(dest="command", required=True)
+    add_study(sub.add_parser("study", prog="llmvalues study"))
+    add_track(sub.add_parser("track", prog="llmvalues track"))
+    return finish(parser.parse_args([str(a) for a in argv]))
 
 
 def test_list_and_show(capsys):
@@ -50,5 +52,6 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, capsys):
     assert "not a study folder" in capsys.readouterr().err
     assert run("track", "--store", tmp_path / "none.sqlite", "--out", tmp_path / "t") == 2
     assert "holds no finished cells" in capsys.readouterr().err
-    with pytest.raises(SystemExit):
-        run("study", "run", "tao2024")  # --out is required
+    with pytest.raises(SystemExit) as caught:
+        run("study", "run", "tao2024", "--descriptors", "0")
+    assert caught.value.code == 2

@@ -39,7 +39,7 @@ def test_run_resume_retest_and_track(small_study, survey_server, tmp_path):
     assert prepared.estimate.calls == 2 * 6 * 10
     first = run_study(prepared, backend, progress=False)
     assert first.collection.asked == 120 and len(server.log) == 120
-    assert (out / "study.json").is_file() and (out / "store.sqlite").is_file()
+    assert (out / "study.json").is_file() and (out / "llmvalues.sqlite").is_file()
     manifest = json.loads((out / "study.json").read_text())
     assert manifest["model"] == "scripted-model" and len(manifest["waves"]) == 1
     wave = manifest["waves"][0]["label"]
@@ -83,12 +83,12 @@ def test_run_resume_retest_and_track(small_study, survey_server, tmp_path):
     page = retest.report.html.read_text(encoding="utf-8")
     assert f"Change since {wave}" in page and "paired permutation test" in page
     assert page.count('class="snapshot-path"') == 2
-    with Store(out / "store.sqlite") as store:
+    with Store(out / "llmvalues.sqlite") as store:
         assert len(store.finals()) == 240
 
     # track: the same comparison from the store alone
     tracked = track_store(
-        out / "store.sqlite",
+        out / "llmvalues.sqlite",
         tmp_path / "track",
         fit_options={"draws": 120, "tune": 120, "chains": 1, "random_seed": 2},
     )

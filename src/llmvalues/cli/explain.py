@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
+
+from llmvalues.cli.options import add_out_option, handles, out_folder, read_table, wrote
 
 SIDES = ("a", "b")
 
 
 def _placement(args: argparse.Namespace, side: str):
-    from llmvalues.cli import _read_table
     from llmvalues.fit import _as_tidy
     from llmvalues.iw.explain import Placement
 
-    table = _read_table(Path(getattr(args, side)))
+    table = read_table(getattr(args, side), f"answer table {side.upper()}")
     answers = _as_tidy(table, identity=args.identity, variant=args.variant, replicate=None)
     return Placement(
         answers=answers,
@@ -28,47 +28,40 @@ def _placement(args: argparse.Namespace, side: str):
 
 def _cmd_explain(args: argparse.Namespace) -> int:
     from llmvalues.iw.explain import explain
+    from llmvalues.plots import save_figure
 
-    try:
-        a, b = (_placement(args, side) for side in SIDES)
-        order = [f.strip() for f in args.order.split(",")] if args.order else None
-        result = explain(a, b, order=order)
-    except ValueError as error:  # bad input: one line, no traceback
-        print(f"llmvalues explain: {error}", file=sys.stderr)
-        return 2
+    out = out_folder(args)
+    a, b = (_placement(args, side) for side in SIDES)
+    order = [f.strip() for f in args.order.split(",")] if args.order else None
+    result = explain(a, b, order=order)
     summary = result.summary()
     print(summary)
-    if args.out:
-        from llmvalues.plots import save_figure
-
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        result.to_frame().to_csv(out / "steps.csv", index=False)
-        result.to_frame("shapley").to_csv(out / "shapley.csv", index=False)
-        (out / "summary.md").write_text(summary.to_markdown(), encoding="utf-8")
-        fig, _ = result.plot()
-        written = save_figure(fig, out / "explain")
-        print(
-            f"wrote {out / 'steps.csv'}, {out / 'shapley.csv'}, {out / 'summary.md'}, "
-            + ", ".join(str(p) for p in written)
-        )
+    result.to_frame().to_csv(out / "steps.csv", index=False)
+    result.to_frame("shapley").to_csv(out / "shapley.csv", index=False)
+    (out / "summary.md").write_text(summary.to_markdown(), encoding="utf-8")
+    fig, _ = result.plot()
+    wrote(
+        [
+            out / "steps.csv",
+            out / "shapley.csv",
+            out / "summary.md",
+            *save_figure(fig, out / "explain"),
+        ]
+    )
     return 0
 
 
-def register(subparsers) -> None:
-    """Add ``explain`` to the ``llmvalues`` subcommands."""
+def add_explain(cmd: argparse.ArgumentParser) -> None:
+    """Options of ``llmvalues explain``."""
     from llmvalues.iw.averaging import AVERAGING
     from llmvalues.iw.presets import DEFAULT_PRESET, PRESETS
 
-    cmd = subparsers.add_parser(
-        "explain",
-        help="decompose the difference between two placements into one step per factor",
-        description=(
-            "Place the identities of answer table A and answer table B (tidy or wide, .csv or "
-            ".parquet) as each pipeline did, then change one factor at a time from A's choice "
-            "to B's (protocol, parsing, averaging, projection weights, constants, reference "
-            "countries) and report how far each step moves every identity."
-        ),
+    cmd.description = (
+        "Place the identities of answer table A and answer table B (tidy or wide, .csv or "
+        ".parquet) as each pipeline did, then change one factor at a time from A's choice "
+        "to B's (protocol, parsing, averaging, projection weights, constants, reference "
+        "countries) and report how far each step moves every identity. Writes steps.csv, "
+        "shapley.csv, summary.md and explain.pdf/svg/png into --out."
     )
     for side in SIDES:
         cmd.add_argument(side, help=f"answer table of pipeline {side.upper()}")
@@ -96,9 +89,5 @@ def register(subparsers) -> None:
     cmd.add_argument("--identity", default="identity", help="identity column (wide tables)")
     cmd.add_argument("--variant", default=None, help="variant column (wide tables)")
     cmd.add_argument("--order", default="", help="comma-separated order of the factors")
-    cmd.add_argument(
-        "--out",
-        default=None,
-        help="folder for steps.csv, shapley.csv, summary.md, explain.pdf/svg/png",
-    )
-    cmd.set_defaults(handler=_cmd_explain)
+    add_out_option(cmd)
+    handles(cmd, _cmd_explain)

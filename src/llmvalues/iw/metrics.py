@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from llmvalues.iw.countries import resolve_country
+
 
 def distance_matrix(points: pd.DataFrame, countries: pd.DataFrame) -> pd.DataFrame:
     """Euclidean map distance of each point (rows, with x, y) to each country (columns)."""
@@ -32,13 +34,15 @@ def mean_distance(points: pd.DataFrame, countries: pd.DataFrame) -> pd.Series:
     return distance_matrix(points, countries).mean(axis=1).rename("mean_distance")
 
 
-def match_country(name: str, countries: pd.DataFrame) -> str:
-    """The reference country called ``name`` (case- and space-insensitive), or a clear error."""
-    table = {str(c).strip().casefold(): c for c in countries["country"]}
-    key = str(name).strip().casefold()
-    if key not in table:
-        raise KeyError(f"country {name!r} is not among the preset's reference countries")
-    return table[key]
+def match_country(name: str | int, countries: pd.DataFrame) -> str:
+    """The reference country ``name`` denotes, in any spelling, or a clear error.
+
+    Names resolve through :func:`llmvalues.iw.countries.resolve_country` (English names,
+    the presets' source labels such as Tao et al.'s "Hong Kong SAR", ISO 3166 codes, WVS
+    numbers); an unknown name raises :class:`~llmvalues.iw.countries.CountryError`
+    listing the nearest reference countries.
+    """
+    return resolve_country(name, countries["country"], "the preset's reference countries")
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,10 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
+from llmvalues.instruments import load_instrument
 from llmvalues.iw import reference
 from llmvalues.iw.items import ITEMS
+from llmvalues.responses import ResponsesError, code_values, show_value
 
 # Official WVS constants (SPSS syntax "tradrat"): TradAgg = 1.61·s − 0.1, SurvSAgg = 1.81·s + 0.038.
 OFFICIAL_CONSTANTS = {"x": (1.81, 0.038), "y": (1.61, -0.1)}
@@ -116,17 +118,56 @@ class Preset:
         return values @ coef + self.intercept[["x", "y"]].to_numpy()
 
     def project(self, values: pd.DataFrame) -> pd.DataFrame:
-        """Rows of raw codes (item columns in any case) → DataFrame with x, y (NaN if incomplete)."""
-        columns = {str(c).lower(): c for c in values.columns}
-        missing = [i for i in ITEMS if i not in columns]
-        if missing:
-            raise ValueError(f"cannot project: item column(s) {missing} missing")
-        matrix = values[[columns[i] for i in ITEMS]].to_numpy(dtype=float)
-        xy = self.project_array(matrix)
+        """Rows of raw codes (item columns in any case) → DataFrame with x, y (NaN if incomplete).
+
+        Raises
+        ------
+        ResponsesError
+            A missing item column, or a cell outside its item's scale (an IVS missing code
+            must be NaN before projecting), named by column and row.
+        """
+        xy = self.project_array(raw_code_matrix(values))
         return pd.DataFrame(xy, columns=["x", "y"], index=values.index)
 
     def __repr__(self) -> str:
         return f"Preset({self.name!r}, {len(self.countries)} reference countries)"
+
+
+def raw_code_matrix(values: pd.DataFrame) -> np.ndarray:
+    """The ``ITEMS`` columns of a table of answers as floats, each cell checked.
+
+    Empty cells stay NaN; anything else must lie on its item's scale (a raw code, or a
+    mean or expected answer between the lowest and highest code).
+    """
+    if not isinstance(values, pd.DataFrame):
+        raise ResponsesError(
+            f"answers to project must be a DataFrame with one column per item, got "
+            f"{type(values).__name__}"
+        )
+    columns = {str(c).strip().lower(): c for c in values.columns}
+    missing = [i for i in ITEMS if i not in columns]
+    if missing:
+        raise ResponsesError(f"cannot project: item column(s) {missing} missing")
+    instrument = load_instrument()
+    matrix = []
+    for code in ITEMS:
+        column = columns[code]
+
+        def where(pos: int, column=column) -> str:
+            return f"column {column!r}, row {values.index[pos]!r}"
+
+        codes = code_values(values[column], where)
+        item = instrument[code]
+        bad = codes.notna() & ~codes.between(item.lowest, item.highest)
+        if bad.any():
+            pos = int(np.flatnonzero(bad.to_numpy())[0])
+            raise ResponsesError(
+                f"{where(pos)}: {show_value(codes.iloc[pos])} is outside the scale of "
+                f"{item.ivs_code} ({item.lowest} to {item.highest}: {item.direction}); set IVS "
+                "missing codes to NaN"
+            )
+        matrix.append(codes.to_numpy())
+    return np.column_stack(matrix) if matrix else np.empty((0, len(ITEMS)))
 
 
 def affine_from_pca(params: pd.DataFrame, constants: dict[str, tuple[float, float]]) -> tuple:
@@ -217,6 +258,13 @@ def load_preset(name: str | Preset = DEFAULT_PRESET) -> Preset:
     """A built-in preset by name (``"hall2025"``, ``"tao2024"``), or a Preset unchanged."""
     if isinstance(name, Preset):
         return name
+    if not isinstance(name, str):
+        raise TypeError(
+            f"a preset is a built-in name ({', '.join(PRESETS)}) or a Preset object, got a "
+            f"{type(name).__name__}; build a Preset from your own IVS microdata with "
+            "llmvalues.iw.from_ivs(...).preset, or from coefficients with "
+            "llmvalues.iw.Preset(name=..., coef=..., intercept=..., countries=..., ...)"
+        )
     if name not in _BUILTIN:
         raise ValueError(
             f"unknown map preset {name!r}; built-in: {list(PRESETS)} "

@@ -57,7 +57,7 @@ def run_demo(
     """Run the ``demo`` study on the bundled model (resuming from ``out``) and report it.
 
     ``backend``: another model to ask (default: the bundled SmolLM2-135M on llama.cpp);
-    ``store``: the SQLite store (default ``out/store.sqlite``). Writes the study folder
+    ``store``: the SQLite store (default ``out/llmvalues.sqlite``). Writes the study folder
     (``report.html``, ``figures/``, ``tables/``, ``responses.sav``/``.dta``) plus
     ``responses.csv`` and ``map_table.csv``.
     """

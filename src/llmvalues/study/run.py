@@ -122,7 +122,7 @@ def run_study(
     backend
         The model to ask.
     store
-        The SQLite store (default ``<out>/store.sqlite``, recorded in ``study.json``).
+        The SQLite store (default ``<out>/llmvalues.sqlite``, recorded in ``study.json``).
     concurrency
         Calls in flight (default: the backend's own).
     progress

@@ -25,7 +25,7 @@ from llmvalues.responses import validate_responses
 from llmvalues.study.spec import Study, StudyError, study_from_dict
 
 MANIFEST = "study.json"
-STORE = "store.sqlite"
+STORE = "llmvalues.sqlite"  # as every command names its store inside --out
 
 
 def wave_label(moment: datetime | None = None) -> str:
