@@ -39,6 +39,13 @@ def test_run_prints_the_cost_before_asking_and_dry_run_stops(survey_server, tmp_
     assert "study tao2024 for scripted-model: 20 calls (2 identities" in printed
     assert "cost at most" in printed
     assert server.log == [] and not (tmp_path / "out").exists()
+    # a hosted model without a key: the dry run needs neither backend nor key
+    hosted = ["study", "run", "tao2024", "--backend", "openai", "--model", "gpt-4o-mini",
+              "--api-key-env", "LLMV_UNSET_KEY", "--out", tmp_path / "tao", "--dry-run"]  # fmt: skip
+    assert run(*hosted) == 0
+    assert "study tao2024 for gpt-4o-mini: 10,800 calls (108 identities" in capsys.readouterr().out
+    assert run(*hosted[:-1]) == 2
+    assert "no API key: set the environment variable LLMV_UNSET_KEY" in capsys.readouterr().err
 
 
 def test_bad_input_is_one_line_and_exit_2(tmp_path, capsys):

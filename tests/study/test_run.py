@@ -109,3 +109,24 @@ def test_a_folder_holds_one_study_and_one_model(small_study, survey_server, tmp_
         retest_study(out, stranger, progress=False)
     with pytest.raises(StudyError, match="not a study folder"):
         retest_study(tmp_path / "nothing", backend, progress=False)
+
+
+def test_a_fit_the_answers_cannot_support_is_reported_not_fatal(survey_server, tmp_path):
+    path = tmp_path / "two-fits.yaml"
+    path.write_text(
+        STUDY.replace(
+            "  - {name: classic, method: classic, random_seed: 0}\n",
+            "  - {name: classic, method: classic, random_seed: 0}\n"
+            "  - {name: hierarchical, method: hierarchical, draws: 100, tune: 100, chains: 1}\n",
+        ),
+        encoding="utf-8",
+    )
+    study = load_study(path).select(descriptors=2)
+    _, backend = survey_server(fixed={"a008": "Happiness is hard to rate."})
+    result = run_study(prepare(study, backend.model, tmp_path / "run"), backend, progress=False)
+    assert set(result.fits) == {"hierarchical"}
+    assert "no complete response set" in result.unfitted["classic"]
+    page = result.report.html.read_text(encoding="utf-8")
+    assert "Fit classic not made" in page
+    assert "Happiness is hard to rate." in page  # an example reply that was not an answer
+    assert (result.responses.query("item == 'a008'")["status"] == "invalid").all()

@@ -18,6 +18,7 @@ from llmvalues.cli.options import (
     out_folder,
     positive_float,
     positive_int,
+    split_model,
     wrote,
 )
 
@@ -38,6 +39,8 @@ def _selected(args: argparse.Namespace):
 def _report(result) -> None:
     if result.collection is not None:
         print(result.collection)
+    for name, why in result.unfitted.items():
+        print(f"fit {name} not made: {why}")
     if result.change is not None:
         print(result.change.summary())
     for line in result.report.skipped:
@@ -71,12 +74,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from llmvalues.study import prepare, run_study
 
     study = _selected(args)
-    backend = backend_from(args)
     out = Path(args.out)
+    if args.dry_run:  # no backend (nor key) is needed to count and price the calls
+        model = split_model(args.model, args.backend)[1] or "smollm2"
+        prepared = prepare(study, model, out, args.price_in, args.price_out, args.label)
+        print(f"study {study.name} for {model}: {prepared.estimate}")
+        return 0
+    backend = backend_from(args)
     prepared = prepare(study, backend.model, out, args.price_in, args.price_out, args.label)
     print(f"study {study.name} for {backend.model}: {prepared.estimate}")
-    if args.dry_run:
-        return 0
     out_folder(args)
     result = run_study(prepared, backend, store=args.store, progress=not args.no_progress)
     _report(result)

@@ -70,6 +70,8 @@ class ReportContent:
         identity, radius: the preset-sensitivity band (when available).
     change
         The re-test section, or None.
+    unfitted
+        Fits the study asked for that the answers could not support, with the reason.
     """
 
     title: str
@@ -86,6 +88,7 @@ class ReportContent:
     placements: pd.DataFrame | None = None
     band: pd.DataFrame | None = None
     change: ChangeSection | None = None
+    unfitted: dict[str, str] = field(default_factory=dict)
 
     @property
     def main(self):

@@ -172,6 +172,10 @@ def render_page(
         "prompt-sensitivity": "Prompt sensitivity",
         "diagnostics": "Diagnostics",
     }
+    by_section["positions"] += [
+        f"<p class='note'>Fit {_e(name)} not made: {_e(why)}</p>"
+        for name, why in content.unfitted.items()
+    ]
     for section, heading in headings.items():
         if section in by_section:
             shown.append((section, heading, by_section[section]))

@@ -58,6 +58,7 @@ class StudyResult:
     fits: dict[str, Any]
     report: ReportFiles
     change: Change | None = None
+    unfitted: dict[str, str] = field(default_factory=dict)  # fit name → why it was not made
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -197,6 +198,20 @@ def _fit(responses: pd.DataFrame, study: Study, spec) -> Any:
     return fit_map(responses, preset=study.preset, method=spec.method, **options)
 
 
+def _fits(responses: pd.DataFrame, study: Study) -> tuple[dict[str, Any], dict[str, str]]:
+    """Every fit the study names; one the answers cannot support is reported, not fatal."""
+    fits, unfitted = {}, {}
+    for spec in study.fits:
+        try:
+            fits[spec.name] = _fit(responses, study, spec)
+        except ValueError as exc:  # e.g. a classic fit of identities without a complete set
+            unfitted[spec.name] = " ".join(str(exc).split())
+    if not fits:
+        reasons = "; ".join(f"{name}: {why}" for name, why in unfitted.items())
+        raise StudyError(f"no fit of study {study.name!r} could be made ({reasons})")
+    return fits, unfitted
+
+
 def expected_answers(fit, responses: pd.DataFrame) -> pd.DataFrame:
     """Identity × item expected raw answers behind a fit's positions (ITEMS order).
 
@@ -289,7 +304,7 @@ def report_folder(
         raise StudyError(f"no answers collected yet in {folder.store}; run the study again")
     latest = waves[list(waves)[-1]]
     started = time.perf_counter()
-    fits = {spec.name: _fit(latest, study, spec) for spec in study.fits}
+    fits, unfitted = _fits(latest, study)
     timings["fit"] = time.perf_counter() - started
     change = None
     if len(waves) >= 2:
@@ -308,6 +323,7 @@ def report_folder(
         provenance(folder, latest, list(waves)),
         study.to_dict(),
         study.change.level,
+        unfitted,
     )
     timings.update(timing)
     return StudyResult(
@@ -320,6 +336,7 @@ def report_folder(
         fits=fits,
         report=files,
         change=change,
+        unfitted=unfitted,
         timings=timings,
     )
 
@@ -342,6 +359,7 @@ def _write(
     facts: dict[str, Any],
     settings: dict[str, Any],
     level: float,
+    unfitted: dict[str, str],
 ) -> tuple[ReportFiles, dict[str, float]]:
     started = time.perf_counter()
     answers = expected_answers(next(iter(fits.values())), responses)
@@ -360,6 +378,7 @@ def _write(
         placements=placements(answers, study.maps[1:]),
         band=preset_radius(answers, study.maps),
         change=change.section(_baselines(responses)) if change is not None else None,
+        unfitted=unfitted,
     )
     files = write_report(content, out, study.outputs)
     return files, {"report": time.perf_counter() - started}
@@ -420,6 +439,7 @@ def track_store(
         facts,
         settings,
         level,
+        {},
     )
     return StudyResult(
         out=Path(out),
