@@ -14,7 +14,6 @@ import json
 import re
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from llmvalues.instruments import STATUSES, Instrument, Item, load_instrument
@@ -157,29 +156,17 @@ def export_spss_stata(
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     wide, variable_labels, labels = wide_responses(responses)
+    writers = {"spss": (pyreadstat.write_sav, "sav"), "stata": (pyreadstat.write_dta, "dta")}
     written = []
-    if "spss" in formats:
-        path = folder / "responses.sav"
-        pyreadstat.write_sav(
+    for fmt in formats:
+        write, suffix = writers[fmt]
+        path = folder / f"responses.{suffix}"
+        write(
             wide,
             path,
             file_label=label[:LABEL_LIMIT],
             column_labels=variable_labels,
             variable_value_labels=labels,
-        )
-        written.append(path)
-    if "stata" in formats:
-        path = folder / "responses.dta"
-        numeric = {
-            c: {k: v for k, v in m.items() if isinstance(k, int | np.integer)}
-            for c, m in labels.items()
-        }
-        pyreadstat.write_dta(
-            wide,
-            path,
-            file_label=label[:LABEL_LIMIT],
-            column_labels=variable_labels,
-            variable_value_labels=numeric,
         )
         written.append(path)
     return written

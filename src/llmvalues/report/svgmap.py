@@ -140,24 +140,21 @@ def _axes(scale: _Scale) -> list[str]:
         f'<rect class="plot-area" x="{_f(left)}" y="{_f(top)}" '
         f'width="{_f(right - left)}" height="{_f(bottom - top)}"/>'
     )
-    for v in _ticks(scale.x0, scale.x1):
-        x = scale.px(v)
-        zero = " zero" if abs(v) < 1e-9 else ""
-        out.append(
-            f'<line class="grid{zero}" x1="{_f(x)}" x2="{_f(x)}" y1="{_f(top)}" y2="{_f(bottom)}"/>'
-        )
-        out.append(
-            f'<text class="tick" x="{_f(x)}" y="{_f(bottom + 14)}" text-anchor="middle">{v:g}</text>'
-        )
-    for v in _ticks(scale.y0, scale.y1):
-        y = scale.py(v)
-        zero = " zero" if abs(v) < 1e-9 else ""
-        out.append(
-            f'<line class="grid{zero}" x1="{_f(left)}" x2="{_f(right)}" y1="{_f(y)}" y2="{_f(y)}"/>'
-        )
-        out.append(
-            f'<text class="tick" x="{_f(left - 6)}" y="{_f(y + 3)}" text-anchor="end">{v:g}</text>'
-        )
+    for axis, lo, hi in (("x", scale.x0, scale.x1), ("y", scale.y0, scale.y1)):
+        for v in _ticks(lo, hi):
+            zero = " zero" if abs(v) < 1e-9 else ""
+            if axis == "x":
+                x = scale.px(v)
+                ends, label = (x, x, top, bottom), (x, bottom + 14, "middle")
+            else:
+                y = scale.py(v)
+                ends, label = (left, right, y, y), (left - 6, y + 3, "end")
+            x1, x2, y1, y2 = (_f(e) for e in ends)
+            out.append(f'<line class="grid{zero}" x1="{x1}" x2="{x2}" y1="{y1}" y2="{y2}"/>')
+            out.append(
+                f'<text class="tick" x="{_f(label[0])}" y="{_f(label[1])}" '
+                f'text-anchor="{label[2]}">{v:g}</text>'
+            )
     out.append(
         f'<text class="axis-title" x="{_f((left + right) / 2)}" y="{_f(bottom + 36)}" '
         f'text-anchor="middle">{_attr(AXIS_LABELS["x"])}</text>'
