@@ -10,7 +10,7 @@ import pytest
 from llmvalues.instruments import STATUSES, load_instrument
 from llmvalues.report import export_spss_stata, write_tables
 from llmvalues.report.exports import value_labels, wide_responses
-from tests.report.conftest import LONG_REPLY
+from tests.report.simulated import LONG_REPLY
 
 
 def test_value_labels_come_from_the_instrument_and_its_direction_text():

@@ -13,7 +13,7 @@ import pytest
 
 from tests.collect.test_bundled_model import llama_server  # noqa: F401  (the server fixture)
 from tests.report.browser import open_report
-from tests.study.test_cli import run
+from tests.study.commands import run
 
 pytestmark = pytest.mark.model
 

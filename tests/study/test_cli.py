@@ -4,18 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from llmvalues.cli import Parser
-from llmvalues.cli.failure import run as finish
-from llmvalues.cli.study import add_study, add_track
-
-
-def run(*argv) -> int:
-    """``llmvalues study …`` / ``llmvalues track …`` in this process; the exit status."""
-    parser = Parser(prog="llmvalues")
-    sub = parser.add_subparsers(dest="command", required=True)
-    add_study(sub.add_parser("study", prog="llmvalues study"))
-    add_track(sub.add_parser("track", prog="llmvalues track"))
-    return finish(parser.parse_args([str(a) for a in argv]))
+from tests.study.commands import run
 
 
 def test_list_and_show(capsys):
