@@ -79,7 +79,7 @@ def test_constrained_answers_reach_the_map(llama, tmp_path):
         responses = store.to_responses(plan.keys)
     assert (responses["status"] == "ok").all()
     fit = fit_map(responses, preset="hall2025", method="classic")
-    table = fit.summary()
+    table = fit.summary().to_frame()
     assert list(table.index) == [llama.model]
     assert table[["x", "y"]].notna().all().all()
 

@@ -244,7 +244,11 @@ def read_table(path: str | Path, what: str = "table") -> pd.DataFrame:
     if suffix not in TABLE_SUFFIXES:
         raise InputError(f"{path} is not a table file; give a .csv or .parquet file")
     try:
-        return pd.read_csv(path) if suffix == ".csv" else pd.read_parquet(path)
+        if suffix == ".csv":
+            # as text: the Responses validation, not pandas' type guessing, decides what a
+            # cell means ("1e1", "True" and "inf" must reach it as written)
+            return pd.read_csv(path, dtype=str, keep_default_na=False)
+        return pd.read_parquet(path)
     except (ValueError, UnicodeDecodeError, OSError) as exc:  # pandas/pyarrow parse errors
         kind = "CSV" if suffix == ".csv" else "Parquet"
         raise InputError(f"cannot read {path} as {kind}: {exc}") from exc
