@@ -212,6 +212,13 @@ def _countries(data: MapData, scale: _Scale) -> list[str]:
     return out
 
 
+def _path(rows: pd.DataFrame, scale: _Scale) -> str:
+    """SVG polyline points through the rows' (x, y), in order."""
+    return " ".join(
+        f"{_f(scale.px(x))},{_f(scale.py(y))}" for x, y in zip(rows["x"], rows["y"], strict=True)
+    )
+
+
 def _trajectories(data: MapData, scale: _Scale) -> list[str]:
     if data.trajectories is None or data.trajectories.empty:
         return []
@@ -222,10 +229,7 @@ def _trajectories(data: MapData, scale: _Scale) -> list[str]:
             continue
         zone = path["cultural_zone"].iloc[-1] if "cultural_zone" in path else None
         colour, _ = zone_style(zone if isinstance(zone, str) else None)
-        points = " ".join(
-            f"{_f(scale.px(x))},{_f(scale.py(y))}"
-            for x, y in zip(path["x"], path["y"], strict=True)
-        )
+        points = _path(path, scale)
         key = f"t:{name}"
         data.tips[key] = [
             f"{name}: survey waves",
@@ -300,10 +304,7 @@ def _snapshots(data: MapData, scale: _Scale) -> list[str]:
     body = []
     for name, path in data.snapshots.groupby("identity", sort=False):
         path = path.sort_values("collected_at")
-        points = " ".join(
-            f"{_f(scale.px(x))},{_f(scale.py(y))}"
-            for x, y in zip(path["x"], path["y"], strict=True)
-        )
+        points = _path(path, scale)
         body.append(
             f'<polyline class="snapshot-path" points="{points}" marker-end="url(#arrow-llm)" '
             f'data-identity="{_attr(name)}"/>'
