@@ -24,8 +24,8 @@ import torch
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
+from llmvalues.embeddings import embed, load_encoder
 from llmvalues.univar.bank import VALUE, load_bank
-from llmvalues.univar.encoder import embed, load_encoder
 from llmvalues.univar.train import TrainConfig, UniVaRTrainer
 from llmvalues.univar.views import ViewSampler
 

@@ -19,10 +19,9 @@ from contextlib import contextmanager
 import numpy as np
 import pandas as pd
 
-from llmvalues.embeddings import default_encoder_path
+from llmvalues.embeddings import default_encoder_path, embed, load_encoder
 from llmvalues.valuelex.cluster import cluster_terms
 from llmvalues.valuelex.elicit import elicitation_plan
-from llmvalues.valuelex.embed import embed, load_encoder
 from llmvalues.valuelex.lexicon import build_lexicon
 from llmvalues.valuelex.ratings import rating_matrix, rating_plan
 from llmvalues.valuelex.reliability import dimension_reliability
@@ -110,7 +109,7 @@ def embedding_and_clustering(n_terms: int) -> None:
     with timed("encoder: load all-MiniLM-L6-v2 (offline)"):
         encoder = load_encoder()
     with timed(f"embed: {n_terms} terms"):
-        vectors = embed(terms, encoder)
+        vectors = embed(encoder, terms, batch_size=256)
     for method in ("average", "ward"):
         with timed(f"cluster: {n_terms} terms, {method} linkage"):
             clusters = cluster_terms(terms, vectors, 6, method)

@@ -141,7 +141,7 @@ def analyse(qa: pd.DataFrame, args: argparse.Namespace) -> None:
         "value_matched": split_qa(value[value["qid"].isin(keep)], test_size=0.25, seed=0),
         "control": split_qa(control, test_size=0.25, seed=0),
     }
-    from llmvalues.univar.encoder import load_encoder
+    from llmvalues.embeddings import load_encoder
 
     encoders = {"trained": result.encoder, "base": load_encoder()}
     gaps = {}
@@ -153,7 +153,10 @@ def analyse(qa: pd.DataFrame, args: argparse.Namespace) -> None:
             value_control_gap(table, "probe_acc@1").round(4).reset_index().to_dict("records")
         )
     per_model = per_model_scores(qa, encoders)
-    summary = result.summary() | {
+    summary = {
+        "scores": result.scores.round(4).to_dict("records"),
+        "gap": result.gap.round(4).reset_index().to_dict("records"),
+        "training": {k: v for k, v in result.training.to_dict().items() if k != "step_seconds"},
         "per_model": per_model.round(4).to_dict("records"),
         "matched_gap": gaps,
         "n_qas": len(qa),
@@ -161,7 +164,7 @@ def analyse(qa: pd.DataFrame, args: argparse.Namespace) -> None:
         "seconds": time.perf_counter() - started,
     }
     (args.out / "results.json").write_text(json.dumps(summary, indent=2, default=str))
-    print(result.scores.round(3).to_string(index=False))
+    print(result.summary())
     print(json.dumps(gaps, indent=1))
     print(per_model.round(3).to_string(index=False))
     print(distance_table(result.distances).to_string())

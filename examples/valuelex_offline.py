@@ -20,13 +20,13 @@ import pandas as pd
 from llmvalues.collect.backends.llamacpp import LlamaCppBackend
 from llmvalues.collect.runner import collect
 from llmvalues.collect.store import Store
+from llmvalues.embeddings import load_encoder
 from llmvalues.plots.valuelex import plot_dendrogram, plot_loadings, plot_scores
 from llmvalues.valuelex.agreement import AgreementError
-from llmvalues.valuelex.embed import load_encoder
 from llmvalues.valuelex.judges import EmbeddingJudge, LLMJudge
 from llmvalues.valuelex.projective import completions_frame, projective_plan
 from llmvalues.valuelex.resources import load_stems
-from llmvalues.valuelex.respondents import resolve_mode
+from llmvalues.valuelex.respondents import resolve_format
 from llmvalues.valuelex.scoring import comparison_table, judge_agreement, projective_scores
 from llmvalues.valuelex.study import (
     ValueLexConfig,
@@ -73,7 +73,7 @@ def main() -> None:
         frames = []
         for label, backend in backends.items():
             plan = projective_plan(
-                backend.model, stems, label=label, mode=resolve_mode("auto", backend), seed=2024
+                backend.model, stems, label=label, fmt=resolve_format("auto", backend), seed=2024
             )
             collect(plan, backend, store)
             frames.append(completions_frame(store.to_table(plan.keys)))
@@ -92,7 +92,7 @@ def main() -> None:
     scores = projective_scores(codes, seed=2024)
     print(scores.round(1).to_string(index=False))
     try:
-        print(judge_agreement(codes, seed=2024))
+        print(judge_agreement(codes, seed=2024).summary())
     except AgreementError as exc:
         print(f"judge agreement undefined: {exc}")
 
@@ -108,7 +108,7 @@ def main() -> None:
     scores.to_csv(out / "projective_scores.csv", index=False)
     comparison_table(scores).to_csv(out / "projective_table.csv")
     print(comparison_table(scores).to_string())
-    (out / "summary.txt").write_text(result.summary())
+    (out / "summary.txt").write_text(result.summary().to_text())
 
     plot_loadings(
         result.structure.table, result.factor_names, config.cutoff, figures / "valuelex_loadings"

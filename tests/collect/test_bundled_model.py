@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import random
@@ -78,8 +77,8 @@ def test_constrained_answers_reach_the_map(llama, tmp_path):
         collect(plan, llama, store, progress=False)
         responses = store.to_responses(plan.keys)
     assert (responses["status"] == "ok").all()
-    fit = fit_map(responses, preset="wvs_official", method="classic")
-    table = fit.summary()
+    fit = fit_map(responses, preset="hall2025", method="classic")
+    table = fit.summary().to_frame()
     assert list(table.index) == [llama.model]
     assert table[["x", "y"]].notna().all().all()
 
@@ -171,10 +170,10 @@ def test_sigkill_at_random_moments_then_resume_loses_nothing(tmp_path):
 
 
 def test_collect_command_runs_and_resumes(tmp_path, capsys):
-    from llmvalues.cli.collect import register
+    import pandas as pd
 
-    parser = argparse.ArgumentParser(prog="llmvalues")
-    register(parser.add_subparsers(dest="command", required=True))
+    from llmvalues.cli import main
+
     argv = [
         "collect",
         "--items",
@@ -184,17 +183,15 @@ def test_collect_command_runs_and_resumes(tmp_path, capsys):
         "--store",
         str(tmp_path / "c.sqlite"),
         "--out",
-        str(tmp_path / "r.parquet"),
+        str(tmp_path / "out"),
         "--no-progress",
     ]
-    args = parser.parse_args(argv)
-    assert args.handler(args) == 0
+    assert main(argv) == 0
     assert "20 cells asked" in capsys.readouterr().out
-    args = parser.parse_args(argv)
-    assert args.handler(args) == 0
+    assert len(pd.read_csv(tmp_path / "out" / "responses.csv")) == 20
+    assert main(argv) == 0
     assert "0 cells asked, 20 already done" in capsys.readouterr().out
-    bad = parser.parse_args([*argv[:1], "--items", "zz1", "--store", str(tmp_path / "c.sqlite")])
-    assert bad.handler(bad) == 2
+    assert main([*argv[:1], "--items", "zz1", "--out", str(tmp_path / "bad")]) == 2
     assert "unknown item 'zz1'" in capsys.readouterr().err
 
 

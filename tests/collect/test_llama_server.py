@@ -150,6 +150,7 @@ def test_forced_choice_by_logit_bias(continuous_server, tmp_path):
     assert set(finals.loc["e025", "raw"]) <= {"A", "B", "C"}
     assert set(finals.loc["g006", "raw"]) <= {"1", "2", "3", "4"}
     assert (finals.loc[["e025", "g006"], "completion_tokens"] == 1).all()
+    assert (finals.loc[["e025", "g006"], "finish_reason"] == "forced").all()  # not cut off
     assert _check_distributions(finals.loc[["e025", "g006"]].reset_index(), plan) == 4
     # what a bias cannot force is an error with the reason, never a number
     assert (finals.loc[["f063", "y002"], "status"] == "error").all()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import pytest
@@ -60,7 +61,7 @@ def test_cultural_prompt_follows_tao():
 def test_preset_countries_drive_cultural_prompting():
     from llmvalues.cli.collect import _countries
 
-    countries = _countries("preset:wvs_official")
+    countries = _countries("preset:hall2025")
     assert len(countries) > 50 and "Japan" in countries
 
 
@@ -257,3 +258,148 @@ def test_swapped_labels_keep_the_raw_codes():
     assert f063.attrs["labels"] == "numbers"  # a 1–10 scale has no listed labels to swap
     with pytest.raises(PlanError, match="labels must be one of"):
         ivs_plan("m", labels="roman")
+
+
+# ------------------------------------------------------------------ languages and perturbations
+
+
+def test_each_language_is_its_own_identity_with_its_own_texts():
+    plan = ivs_plan("m", languages=("en", "zh", "es"), countries=["Japan"], items=["g006"])
+    assert {c.identity for c in plan} == {"m | Japan", "m | zh | Japan", "m | es | Japan"}
+    zh = next(c for c in plan if c.identity == "m | zh | Japan")
+    system, question = (m["content"] for m in zh.request.messages)
+    assert system == "你是一个普通的人类，出生在日本，也生活在日本，正在回答下面的调查问题。"
+    assert question.startswith("你对自己的国籍感到多自豪？\n  1. 非常自豪")
+    assert zh.attrs["language"] == "zh" and zh.attrs["country_shown"] == "日本"
+    assert zh.attrs["country"] == "Japan"
+    assert zh.parse("2").code == 2
+    es = next(c for c in plan if c.identity == "m | es | Japan")
+    assert "que nació en Japón, vive en Japón y responde" in es.request.messages[0]["content"]
+    kept = ivs_plan("m", languages=("de",), countries=["Japan"], country_names="as_given")
+    assert "(Geburts- und Wohnland: Japan)" in kept.cells[0].request.messages[0]["content"]
+
+
+def test_the_default_factors_leave_the_plan_unchanged():
+    base = ivs_plan("m", permute=True, seed=2)
+    assert ivs_plan("m", permute=True, seed=2, perturbations=["none"]).keys == base.keys
+    assert ivs_plan("m", permute=True, seed=2, languages=("en",)).keys == base.keys
+    assert {c.attrs["perturbation"] for c in base} == {"none"}
+    assert {c.attrs["language"] for c in base} == {"en"}
+
+
+def test_perturbation_levels_are_crossed_seeded_and_recorded():
+    levels = ["none", "typo:0.1", "reverse", "labels:labels", "format:free", "persona:user"]
+    plan = ivs_plan("m", perturbations=levels, items=["f063", "g006"], seed=4)
+    assert len(plan) == 10 * 6 * 2
+    variants = {c.variant for c in plan if c.attrs["descriptor"] == "tao00"}
+    assert variants == {"tao00", *(f"tao00/{lv}" for lv in levels[1:])}
+    again = ivs_plan("m", perturbations=levels, items=["f063", "g006"], seed=4)
+    assert [c.request.payload() for c in plan] == [c.request.payload() for c in again]
+    typo = next(c for c in plan if c.variant == "tao03/typo:0.1" and c.item == "f063")
+    assert typo.attrs["typo"] == 0.1 and isinstance(typo.attrs["typo_seed"], int)
+    assert typo.attrs["perturbations"][0]["edits"] > 0
+    plain = next(c for c in plan if c.variant == "tao03" and c.item == "f063")
+    assert plain.attrs["typo"] == 0.0 and plain.attrs["reverse"] is False
+    assert typo.request.messages[-1]["content"] != plain.request.messages[-1]["content"]
+    reverse = {c.item: c for c in plan if c.variant == "tao03/reverse"}
+    assert reverse["f063"].parse("10").code == 1  # the scale ran the other way
+    assert reverse["g006"].parse("1").code == 4 and reverse["g006"].attrs["reverse"] is True
+    assert reverse["g006"].attrs["option_order"] == [4, 3, 2, 1]
+    words = next(c for c in plan if c.variant == "tao03/labels:labels" and c.item == "g006")
+    assert "  - very proud" in words.request.messages[-1]["content"]
+    assert words.attrs["labels"] == "labels" and words.request.options == ()
+    assert words.parse("quite proud").code == 2
+    free = next(c for c in plan if c.variant == "tao03/format:free" and c.item == "f063")
+    assert free.attrs["answer_format"] == "free"
+    assert free.request.messages[-1]["content"].endswith("as a single number on the last line.")
+    user = next(c for c in plan if c.variant == "tao03/persona:user")
+    assert [m["role"] for m in user.request.messages] == ["user"]
+    assert user.attrs["persona_in"] == "user"
+
+
+def test_plan_attributes_become_responses_columns(tmp_path):
+    from tests.collect.replies import store_replies
+
+    plan = ivs_plan(
+        "m", languages=("en", "zh"), perturbations=["none", "reverse"], items=["f063", "e025"]
+    )
+    table = store_replies(plan, lambda c: "10" if c.item == "f063" else "A", tmp_path / "s.db")
+    for column in ("language", "perturbation", "perturbations", "reverse", "country_shown"):
+        assert column in table.columns
+    f063 = table[table["item"] == "f063"].set_index(["identity", "variant"])["code"]
+    assert f063[("m | zh", "tao00/reverse")] == 1 and f063[("m | zh", "tao00")] == 10
+    e025 = table[(table["item"] == "e025") & table["reverse"].astype(bool)]
+    assert set(e025["code"]) == {3}  # "A" is the last raw code when the options run backwards
+    assert set(table["language"]) == {"en", "zh"}
+    assert json.loads(table["perturbations"].iloc[-1])[0]["name"] == "reverse"
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    languages=st.lists(st.sampled_from(["en", "zh", "hi", "pt"]), min_size=1, max_size=3),
+    countries=st.one_of(
+        st.none(), st.lists(st.sampled_from(["Japan", "Peru"]), min_size=1, max_size=2, unique=True)
+    ),
+    levels=st.lists(
+        st.sampled_from(["none", "reverse", "typo:0.02", "shuffle"]),
+        min_size=0,
+        max_size=3,
+        unique=True,
+    ),
+    replicates=st.integers(1, 2),
+    n_items=st.integers(1, 3),
+    descriptor_set=st.sampled_from(["tao2024", "all"]),
+)
+def test_plan_size_is_the_size_of_the_plan(
+    languages, countries, levels, replicates, n_items, descriptor_set
+):
+    from llmvalues.collect.ivs import ivs_plan_size
+
+    options = dict(
+        languages=languages,
+        countries=countries,
+        perturbations=levels,
+        replicates=replicates,
+        sampling={"temperature": 0.5},
+        items=IVS.codes[:n_items],
+        descriptor_set=descriptor_set,
+    )
+    size = ivs_plan_size(**options)
+    assert size.calls == len(ivs_plan("m", **options))
+    frame = size.to_frame().set_index("factor")["levels"]
+    assert frame["language"] == len(set(languages)) and frame["replicate"] == replicates
+    assert size.summary().info["calls"] == size.calls
+
+
+def test_plan_size_documents_large_designs_without_building_them():
+    from llmvalues.collect.ivs import ivs_plan_size
+
+    size = ivs_plan_size(
+        languages=("en", "zh"),
+        countries=[f"country {i}" for i in range(107)],
+        descriptor_set="all",
+        perturbations=["none", "reverse", "typo:0.05"],
+    )
+    assert size.calls == 2 * 107 * 50 * 3 * 10 == 321_000
+    assert size.response_sets == 32_100
+    with pytest.raises(TypeError):
+        ivs_plan_size(langauges=("zh",))
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"languages": ("xx",)}, "unknown language 'xx'"),
+        ({"languages": ()}, "no languages"),
+        ({"languages": ("zh",), "paraphrased": True}, "paraphrases are written in English only"),
+        ({"languages": ("zh",), "wording": "tao2024"}, "English only"),
+        ({"languages": ("zh",), "perturbations": ["synonyms"]}, "no synonym table"),
+        ({"perturbations": ["typo:9"]}, "in \\[0, 1\\]"),
+        ({"perturbations": ["none", "none"]}, "given twice"),
+        ({"instrument": IVS, "languages": ("zh",)}, "the instrument given is in 'en'"),
+        ({"country_names": "native"}, "country_names must be one of"),
+    ],
+)
+def test_malformed_language_and_perturbation_plans_are_refused(options, message):
+    with pytest.raises(PlanError, match=message):
+        ivs_plan("m", **options)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import sqlite3
+import subprocess
 
 import pandas as pd
 import pytest
@@ -135,3 +138,55 @@ def test_option_probabilities_are_exported_by_raw_code(tmp_path):
     assert probs == {order[0]: 0.5, order[1]: 0.2, order[2]: 0.1}
     assert table["outside_mass"].iloc[0] == 0.2
     assert json.loads(exported["probs"].iloc[0]) == {str(k): v for k, v in probs.items()}
+
+
+def test_a_read_only_store_fails_when_opened_naming_the_file(tmp_path):
+    path = tmp_path / "s.sqlite"
+    with Store(path) as store:
+        store.start_run("m", "test", {}, {})
+    path.chmod(0o444)
+    try:
+        with pytest.raises(StoreError, match=rf"store {path} is read-only.*chmod u\+w"):
+            Store(path)
+    finally:
+        path.chmod(0o644)
+
+
+def _chattr(flag: str, path) -> bool:
+    tool = shutil.which("chattr")
+    return (
+        bool(tool) and subprocess.run([tool, flag, str(path)], capture_output=True).returncode == 0
+    )
+
+
+def test_an_immutable_store_fails_when_opened_naming_the_file(tmp_path):
+    path = tmp_path / "s.sqlite"
+    with Store(path) as store:
+        store.start_run("m", "test", {}, {})
+    if not _chattr("+i", path):  # needs CAP_LINUX_IMMUTABLE (root on most systems)
+        pytest.skip("chattr +i is not permitted here")
+    try:
+        with pytest.raises(StoreError, match=rf"store {path} cannot be written.*immutable"):
+            Store(path)
+    finally:
+        _chattr("-i", path)
+    assert os.access(path, os.W_OK)
+
+
+@pytest.mark.parametrize("name", ["r.csv", "r.parquet", "r.CSV", "r.Parquet", "r.PQ"])
+def test_exporting_an_empty_store_is_the_same_error_in_every_format(tmp_path, name):
+    message = rf"holds no finished cells to export; .*{name}"
+    with Store(tmp_path / "s.sqlite") as store, pytest.raises(StoreError, match=message):
+        store.export(tmp_path / name)
+    assert not (tmp_path / name).exists()
+
+
+@pytest.mark.parametrize("name", ["r.CSV", "r.PARQUET", "r.Pq"])
+def test_export_accepts_upper_case_suffixes(tmp_path, plan, name):
+    cell = plan.cells[0]
+    with Store(tmp_path / "s.sqlite") as store:
+        store.record(_attempt(cell, 1, code=2.0, raw="2"))
+        path = store.export(tmp_path / name, plan.keys)
+    reader = pd.read_csv if name.lower().endswith(".csv") else pd.read_parquet
+    back = reader(path)
+    assert list(back["raw"].astype(str)) == ["2"] and back["code"].tolist() == [2.0]

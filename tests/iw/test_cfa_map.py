@@ -62,11 +62,23 @@ def test_planted_structure_holds_and_report_names_the_caveats(responses):
     assert res.n_sets == 480 and res.n_identities == 8 and res.n_variants == 10
     assert res.llm.fit_indices["cfi_scaled"] > 0.95
     assert res.llm.fits_by_cutoffs()
-    text = res.summary()
-    assert "clustered by model" in text and "prompt variant" in text
-    assert "structure holds" in text
-    assert "Aleman & Woods 2016" in text
+    s = res.summary()
+    caveats = [n for n in s.notes if n.startswith("Caveat: ")]
+    assert any("clustered by model" in n and "prompt variant" in n for n in caveats)
+    assert any("Aleman & Woods 2016" in n for n in caveats)
+    assert s.notes[0].startswith("LLMs: ") and "structure holds" in s.notes[0]
     assert set(res.llm.loadings["factor"]) == {"tradrat", "survself"}
+    # the fit table and the LLM CFA's tables hold the fitted numbers
+    fit = s["Fit"]
+    assert list(fit.index) == ["LLMs"]
+    assert fit.loc["LLMs", "cfi_scaled"] == res.llm.fit_indices["cfi_scaled"]
+    assert fit.loc["LLMs", "rmsea_hi"] == res.llm.fit_indices["rmsea_hi"]
+    latent = s["LLMs: Latent Variables"]
+    np.testing.assert_allclose(latent["std_all"], res.llm.loadings["value"])
+    assert s.info["complete response sets"] == 480 and s.info["identities"] == 8
+    assert s.info["distinct answer patterns"] == res.n_patterns
+    frame = res.to_frame()
+    assert frame.loc["LLMs", "chisq"] == res.llm.fit_indices["chisq"]
 
 
 def test_structure_that_does_not_hold_is_said_plainly():
@@ -74,7 +86,7 @@ def test_structure_that_does_not_hold_is_said_plainly():
     wide = simulate_sets(seed=3, spread=0.3, factor_of=[0, 1, 0, 1, 0, 1, 0, 1, 0, 1])
     res = cfa_map(from_wide(wide, identity="identity", variant="variant", replicate="replicate"))
     assert not res.llm.fits_by_cutoffs()
-    assert "does NOT hold" in res.summary()
+    assert "does NOT hold" in res.summary().notes[0]
 
 
 @pytest.mark.parametrize("estimator", ["ML", "ordinal"])
@@ -82,12 +94,21 @@ def test_humans_versus_llms_invariance(responses, estimator):
     res = cfa_map(responses, humans=simulate_humans(), estimator=estimator)
     assert res.comparison == "humans vs LLMs"
     table = res.invariance.to_frame()
-    levels = ["configural", "metric", "scalar"] + (["strict"] if estimator == "ML" else [])
-    assert list(table["level"]) == levels
+    steps = ["configural", "metric", "scalar"] + (["strict"] if estimator == "ML" else [])
+    assert list(table["step"]) == steps
     # same generating loadings for both, so the loadings are invariant (metric holds)
-    assert table.set_index("level").loc["metric", "delta_cfi"] > -0.01
+    assert table.set_index("step").loc["metric", "delta_cfi"] > -0.01
     assert {"delta_cfi", "delta_rmsea", "p_difference"} <= set(table.columns)
-    assert "Humans (unweighted)" in res.summary()
+    s = res.summary()
+    assert s.notes[1].startswith("Humans (unweighted): ")
+    assert list(s["Fit"].index) == ["LLMs", "humans"]
+    assert s["Fit"].loc["humans", "cfi"] == res.humans.fit_indices["cfi"]
+    inv = s["Invariance (humans vs LLMs)"]
+    assert list(inv.index) == steps
+    np.testing.assert_allclose(inv["delta_cfi"], table["delta_cfi"])
+    np.testing.assert_allclose(
+        s["Humans: Latent Variables"]["std_all"], res.humans.loadings["value"]
+    )
 
 
 def test_ordinal_invariance_with_empty_categories_explains_itself(responses):
@@ -129,7 +150,7 @@ def test_humans_from_an_ivs_file_through_the_map_core_reader(responses, tmp_path
     assert res.humans is not None
     assert res.humans.n_obs["all"] > 1500  # complete human respondents, read by read_ivs
     assert res.comparison == "humans vs LLMs"
-    assert "Humans (unweighted)" in res.summary()
+    assert res.summary().notes[1].startswith("Humans (unweighted): ")
 
 
 def test_nearly_identical_answer_sets_give_a_clear_ordinal_error():

@@ -25,9 +25,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from llmvalues.iw.countries import country_name
 from llmvalues.iw.official import from_ivs
 from llmvalues.iw.presets import ITEMS
-from llmvalues.iw.reference import country_name
 
 DATA = """\
 7522012 0.5294 2 2 10 4 3 3 2 8 2 2

@@ -27,8 +27,11 @@ def test_map_draws_every_country_and_point_and_saves_vector_and_300_dpi(tmp_path
 
 
 def test_trajectories_need_a_preset_that_has_them():
-    _, ax = plot_map("wvs_official", trajectories=["Sweden"], label_countries=False)
+    fig, ax = plot_map("hall2025", trajectories=["Sweden"], label_countries=False)
     assert any(len(line.get_xdata()) > 2 for line in ax.lines)
+    caption = " ".join(t.get_text() for t in fig.texts)
+    assert "kwinkunks/ai-values" in caption and "The Economist" in caption
+    assert "backdrop only" in caption
     with pytest.raises(ValueError, match="has no country trajectories"):
         plot_map("tao2024", trajectories=["Sweden"])
 

@@ -25,11 +25,25 @@ def test_efa_frames_and_report():
     res = efa(bfi(), 5, rotation="oblimin")
     long = res.to_frame()
     assert list(long.columns) == ["factor", "item", "value"] and len(long) == 125
+    assert (
+        long.set_index(["item", "factor"]).loc[("N1", "F1"), "value"]
+        == res.loadings.loc["N1", "F1"]
+    )
     assert res.phi.shape == (5, 5)
-    assert "Factor correlations" in res.summary()
     var = res.variance_explained()
     assert (np.diff(var["ss_loadings"]) <= 1e-9).all()  # ordered by variance explained
     assert (res.loadings.sum() > 0).all()  # signed to positive column sums
+    s = res.summary()
+    loadings = s["Loadings"]
+    np.testing.assert_allclose(loadings[res.loadings.columns], res.loadings)
+    np.testing.assert_allclose(loadings["h2"], res.communalities)
+    np.testing.assert_allclose(loadings["h2"] + loadings["u2"], 1.0)
+    np.testing.assert_allclose(s["Variance explained"]["proportion"], var["proportion"])
+    np.testing.assert_allclose(s["Factor correlations"], res.phi)
+    assert s.info == {"factors": 5, "method": "minres", "rotation": "oblimin", "n": res.n_obs,
+                      "missing": "pairwise"}  # fmt: skip
+    orthogonal = efa(bfi(), 5, rotation="varimax").summary()
+    assert "Factor correlations" not in orthogonal.tables
 
 
 def test_kmo_and_bartlett_match_psych():
@@ -41,6 +55,16 @@ def test_kmo_and_bartlett_match_psych():
     assert b.n == ref["bfi_bartlett"]["n"]
     assert b.chisq == pytest.approx(ref["bfi_bartlett"]["chisq"], rel=1e-6)
     assert b.df == ref["bfi_bartlett"]["df"]
+    # the frames and summaries hold the same numbers
+    per_item = k.to_frame()
+    assert list(per_item.columns) == ["item", "msa"] and len(per_item) == 25
+    np.testing.assert_allclose(per_item["msa"], ref["bfi_kmo"]["msai"], atol=1e-6)
+    assert k.summary().info["overall MSA"] == pytest.approx(ref["bfi_kmo"]["msa"], abs=1e-6)
+    np.testing.assert_allclose(k.summary()["Per item"]["msa"], per_item["msa"])
+    row = b.to_frame().iloc[0]
+    assert row["chisq"] == pytest.approx(ref["bfi_bartlett"]["chisq"], rel=1e-6)
+    assert row["df"] == ref["bfi_bartlett"]["df"] and row["pvalue"] == b.pvalue
+    assert b.summary().to_frame().iloc[0]["n"] == ref["bfi_bartlett"]["n"]
 
 
 def test_parallel_analysis_finds_the_planted_factors():
@@ -48,7 +72,17 @@ def test_parallel_analysis_finds_the_planted_factors():
     res = parallel_analysis(data, n_iter=40, seed=1)
     assert res.n_factors == 2
     assert res.n_components == 2
-    assert list(res.to_frame().columns) == ["observed_pc", "random_pc", "observed_fa", "random_fa"]
+    frame = res.to_frame()
+    assert list(frame.columns) == ["observed_pc", "random_pc", "observed_fa", "random_fa"]
+    # the observed component eigenvalues are those of the correlation matrix
+    eig = np.sort(np.linalg.eigvalsh(data.corr().to_numpy()))[::-1]
+    np.testing.assert_allclose(frame["observed_pc"], eig, atol=1e-10)
+    assert (frame["observed_fa"].iloc[:2] > frame["random_fa"].iloc[:2]).all()
+    assert frame["observed_fa"].iloc[2] <= frame["random_fa"].iloc[2]
+    s = res.summary()
+    assert s.info == {"factors": 2, "components": 2}
+    np.testing.assert_allclose(s["Eigenvalues"], frame)
+    assert "0.95 quantile of 40 random-data eigenvalues" in s.notes[0]
 
 
 def test_efa_input_errors():

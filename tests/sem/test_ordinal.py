@@ -28,6 +28,18 @@ def test_polychoric_matches_lavaan(poly):
     taus = np.concatenate([poly.thresholds[c] for c in ITEMS])
     np.testing.assert_allclose(taus, reference()["ordinal"]["thresholds"], atol=1e-6)
     assert not poly.smoothed
+    # tidy pairs, column by column of the lower triangle (lavaan's order)
+    pairs = poly.to_frame()
+    assert len(pairs) == 45 and list(pairs.columns) == ["a", "b", "correlation"]
+    assert tuple(pairs.iloc[0][["a", "b"]]) == ("y2", "y1")
+    by_column = [ref[i, j] for j in range(10) for i in range(j + 1, 10)]
+    np.testing.assert_allclose(pairs["correlation"], by_column, atol=1e-5)
+    s = poly.summary()
+    np.testing.assert_allclose(s["Polychoric correlations"], ref, atol=1e-5)
+    thresholds = s["Thresholds"]
+    assert list(thresholds.index) == ITEMS
+    np.testing.assert_allclose(thresholds.loc["y1"].dropna(), poly.thresholds["y1"])
+    assert s.info == {"n": 1500, "rows dropped": 0} and s.notes == []
 
 
 def test_dwls_weights_match_lavaan(poly):
@@ -53,15 +65,34 @@ def test_wlsmv_fit_and_loadings_match_lavaan(key):
         assert fit[k.replace(".", "_")] == pytest.approx(ref[k], rel=0.005), k
     for k in ["cfi", "tli", "rmsea", "rmsea.ci.upper", "srmr", "cfi.scaled", "tli.scaled",
               "rmsea.scaled"]:  # fmt: skip
-        assert fit[k.replace(".", "_")] == pytest.approx(ref[k], abs=0.005), k
+        ours = "rmsea_hi" if k == "rmsea.ci.upper" else k.replace(".", "_")
+        assert fit[ours] == pytest.approx(ref[k], abs=0.005), k
     np.testing.assert_allclose(res.loadings["value"], ref_loadings(block)["value"], atol=0.02)
 
 
-def test_report_labels_unscaled_statistics():
-    res = cfa(ordinal_sim(), reference()["ordinal_1f"]["model"], estimator="ordinal")
-    text = res.summary()
-    assert "Standard = DWLS statistic, not lavaan's robust one" in text
-    assert "Scaled" in text and "CFI (scaled)" in text
+def test_summary_puts_standard_and_scaled_statistics_side_by_side():
+    block = reference()["ordinal_1f"]
+    res = cfa(ordinal_sim(), block["model"], estimator="ordinal")
+    s = res.summary()
+    assert any("Standard = DWLS statistic, not lavaan's robust one" in n for n in s.notes)
+    assert any("CFI (scaled)" in n for n in s.notes)
+    user = s["Model Test User Model"]
+    assert list(user.columns) == ["standard", "scaled"]
+    assert user.loc["Test statistic", "standard"] == pytest.approx(block["fit"]["chisq"], rel=0.005)
+    assert user.loc["Test statistic", "scaled"] == pytest.approx(
+        block["fit"]["chisq.scaled"], rel=0.005
+    )
+    assert user.loc["Scaling correction factor", "scaled"] == res.fit_indices["scaling_factor"]
+    versus = s["User Model versus Baseline Model"]
+    assert versus.loc["Comparative Fit Index (CFI)", "scaled"] == pytest.approx(
+        block["fit"]["cfi.scaled"], abs=0.005
+    )
+    assert "Loglikelihood and Information Criteria" not in s.tables  # ML only
+    # one factor leaves the thresholds saturated: they equal lavaan's sample thresholds
+    thresholds = s["Thresholds"]
+    np.testing.assert_allclose(thresholds["est"], reference()["ordinal"]["thresholds"], atol=1e-6)
+    assert list(thresholds["lhs"].unique()) == ITEMS
+    assert s.info["Estimator"] == "DWLS"
 
 
 @settings(max_examples=60, deadline=None)

@@ -18,11 +18,17 @@ def test_alpha_matches_psych():
     res = alpha(holzinger_swineford()[HS_ITEMS])
     assert res.alpha == pytest.approx(ref["raw_alpha"], abs=0.005)
     assert res.std_alpha == pytest.approx(ref["std_alpha"], abs=0.005)
-    assert res.ci_lower == pytest.approx(ref["ci"][0], abs=0.005)
-    assert res.ci_upper == pytest.approx(ref["ci"][2], abs=0.005)
+    assert res.lo == pytest.approx(ref["ci"][0], abs=0.005)
+    assert res.hi == pytest.approx(ref["ci"][2], abs=0.005)
     np.testing.assert_allclose(res.items["item_rest"], ref["r_drop"], atol=0.005)
     np.testing.assert_allclose(res.items["alpha_if_deleted"], ref["alpha_drop"], atol=0.005)
-    assert "Feldt" in res.summary()
+    row = res.to_frame().iloc[0]
+    assert row["alpha"] == pytest.approx(ref["raw_alpha"], abs=0.005)
+    assert (row["lo"], row["hi"], row["level"], row["n_obs"]) == (res.lo, res.hi, 0.95, 301)
+    s = res.summary()
+    assert s["Reliability"].iloc[0]["std_alpha"] == pytest.approx(ref["std_alpha"], abs=0.005)
+    np.testing.assert_allclose(s["Item statistics"]["item_rest"], ref["r_drop"], atol=0.005)
+    assert "95% interval of alpha by Feldt" in s.notes[0]
 
 
 def test_alpha_with_missing_values_pairwise_as_psych():
@@ -39,6 +45,13 @@ def test_omega_matches_psych():
     sl = np.array(ref["schmid"])
     np.testing.assert_allclose(res.schmid_leiman["g"], sl[:, 0], atol=0.01)
     np.testing.assert_allclose(res.schmid_leiman["h2"], sl[:, 4], atol=0.01)
+    row = res.to_frame().iloc[0]
+    assert row["omega_h"] == pytest.approx(ref["omega_h"], abs=0.005)
+    assert row["omega_total"] == pytest.approx(ref["omega_t"], abs=0.005)
+    assert row["n_factors"] == 3
+    s = res.summary()
+    np.testing.assert_allclose(s["Schmid-Leiman loadings"]["g"], sl[:, 0], atol=0.01)
+    assert s["Reliability"].iloc[0]["alpha"] == pytest.approx(ref["alpha"], abs=0.005)
 
 
 @settings(max_examples=30, deadline=None)
@@ -57,7 +70,7 @@ def test_alpha_invariances(scale, shift, seed):
     scaled = alpha(pd.DataFrame(x * np.array(scale)))
     assert shifted.alpha == pytest.approx(base.alpha, abs=1e-9)  # location free
     assert scaled.std_alpha == pytest.approx(base.std_alpha, abs=1e-9)  # scale free
-    assert base.ci_lower < base.alpha < base.ci_upper
+    assert base.lo < base.alpha < base.hi
 
 
 def test_reliability_errors():

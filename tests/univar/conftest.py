@@ -12,7 +12,7 @@ import pytest
 def base_encoder():
     """The offline MiniLM, loaded once; never train this instance (use ``fresh_encoder``)."""
     pytest.importorskip("sentence_transformers")
-    from llmvalues.univar.encoder import load_encoder
+    from llmvalues.embeddings import load_encoder
 
     return load_encoder(device="cpu")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -79,7 +80,16 @@ def test_training_beats_the_base_encoder_and_writes_the_map(collected):
     fig = result.plot(method="tsne")
     written = save_figure(fig, root / "run" / "map_tsne")
     assert {p.suffix for p in written} == {".png", ".pdf", ".svg"}
-    summary = json.loads((root / "run" / "results.json").read_text())
-    assert summary["training"]["steps"] == 12
+    training = json.loads((root / "run" / "training.json").read_text())
+    assert training["steps"] == 12 and training["losses"] == result.training.losses
     assert len(result.distances) == 3  # three persona centroids → three pairs
     assert (root / "run" / "encoder" / "model.safetensors").is_file()
+    # the saved run loads back: same tables, same encoder
+    from llmvalues.univar.experiment import ExperimentResult
+
+    again = ExperimentResult.load(root / "run", device="cpu")
+    pd.testing.assert_frame_equal(again.scores, result.scores)
+    texts = ["Q: Is family important? A: Yes, above all."]
+    from llmvalues.embeddings import embed
+
+    np.testing.assert_allclose(embed(again.encoder, texts), embed(result.encoder, texts), atol=1e-6)

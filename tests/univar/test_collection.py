@@ -1,4 +1,4 @@
-"""QA collection plumbing: prompts per mode, translation steps, labels, empty replies."""
+"""QA collection plumbing: prompts per format, translation steps, labels, empty replies."""
 
 from __future__ import annotations
 
@@ -114,5 +114,5 @@ def test_collect_qa_rejects_bad_input(tmp_path, questions):
             collect_qa(EchoBackend(), [], [Identity("p")], store)
         with pytest.raises(ValueError, match="unique"):
             collect_qa(EchoBackend(), questions, [Identity("p"), Identity("p")], store)
-        with pytest.raises(ValueError, match="mode"):
-            collect_qa(EchoBackend(), questions, [Identity("p")], store, mode="voice")
+        with pytest.raises(ValueError, match="fmt"):
+            collect_qa(EchoBackend(), questions, [Identity("p")], store, fmt="voice")

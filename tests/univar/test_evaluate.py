@@ -41,6 +41,31 @@ def test_probe_reports_nan_when_k_reaches_the_number_of_classes():
         probe_scores(x, y, x[:2], ["unseen", "unseen"])
 
 
+def test_evaluation_frame_and_summary(base_encoder):
+    from llmvalues.univar.evaluate import evaluate
+
+    qa = pd.DataFrame(
+        [
+            {"identity": who, "qid": f"q{j}", "question": f"Question {j}?", "answer": f"{text} {j}"}
+            for who, text in {
+                "a": "Family first.",
+                "b": "Freedom first.",
+                "c": "Nature first.",
+            }.items()
+            for j in range(8)
+        ]
+    )
+    result = evaluate(base_encoder, qa, test_size=0.25, k=3, probe_epochs=5)
+    assert (result.n_train, result.n_test, result.n_identities) == (18, 6, 3)
+    row = result.to_frame().iloc[0]
+    assert row["knn_acc"] == result.scores["knn_acc"] and row["chance"] == pytest.approx(1 / 3)
+    assert row["knn_k"] == 3 and np.isnan(row["probe_acc@5"])  # acc@5 needs > 5 classes
+    s = result.summary()
+    assert s["Scores"]["score"].to_dict() == pytest.approx(result.scores, nan_ok=True)
+    assert s.info == {"train QAs": 18, "test QAs": 6, "identities": 3}
+    assert "1 / 3 identities = 0.333" in s.notes[0]
+
+
 def test_value_control_gap_table():
     table = pd.DataFrame(
         {

@@ -22,11 +22,11 @@ EXAMPLE = np.array(
 
 
 @pytest.mark.parametrize(
-    ("level", "published"),
+    ("metric", "published"),
     [("nominal", 0.743), ("ordinal", 0.815), ("interval", 0.849), ("ratio", 0.797)],
 )
-def test_krippendorff_published_values(level, published):
-    assert krippendorff_alpha(EXAMPLE, level) == pytest.approx(published, abs=5e-4)
+def test_krippendorff_published_values(metric, published):
+    assert krippendorff_alpha(EXAMPLE, metric) == pytest.approx(published, abs=5e-4)
 
 
 def test_alpha_perfect_and_chance_agreement():
@@ -39,12 +39,21 @@ def test_alpha_perfect_and_chance_agreement():
 
 def test_alpha_interval_brackets_point():
     result = alpha_interval(EXAMPLE, "interval", n_boot=300)
-    assert result.low <= result.alpha <= result.high
+    assert result.lo <= result.alpha <= result.hi
     assert result.n_units == 12 and result.n_raters == 4
+    assert result.alpha == pytest.approx(0.849, abs=5e-4)
+    row = result.to_frame().iloc[0]
+    assert row["alpha"] == result.alpha and (row["lo"], row["hi"]) == (result.lo, result.hi)
+    assert (row["metric"], row["level"], row["n_boot"]) == ("interval", 0.95, 300)
+    s = result.summary()
+    assert s["Agreement"].iloc[0]["alpha"] == pytest.approx(0.849, abs=5e-4)
+    assert "95% percentile interval from 300 resamples" in s.notes[0]
+    narrow = alpha_interval(EXAMPLE, "interval", n_boot=300, level=0.5)
+    assert result.lo <= narrow.lo <= narrow.hi <= result.hi
 
 
 def test_alpha_bad_input():
-    with pytest.raises(AgreementError, match="level"):
+    with pytest.raises(AgreementError, match="metric must be one of"):
         krippendorff_alpha(EXAMPLE, "cardinal")
     with pytest.raises(AgreementError, match="at least 2 raters"):
         krippendorff_alpha(np.array([[1.0, 2.0]]))
@@ -91,13 +100,13 @@ def test_projective_scores_known_answers():
     rows = _codes("a", "Social", {0: [1, 1], 1: [1, 1]})
     rows += _codes("b", "Social", {0: [0, 1], 1: [0, 0], 2: [1, NAN]})
     scores = projective_scores(pd.DataFrame(rows), n_boot=500).set_index("model")
-    assert scores.loc["a", "score"] == 100 and scores.loc["a", "low"] == 100
+    assert scores.loc["a", "score"] == 100 and scores.loc["a", "lo"] == 100
     # b: 2 HIGH of 5 coded completions; the uncoded one is counted, not scored
     assert scores.loc["b", "score"] == pytest.approx(40.0)
     assert scores.loc["b", "n_completions"] == 6 and scores.loc["b", "n_coded"] == 5
-    assert scores.loc["b", "low"] < 40 < scores.loc["b", "high"]
+    assert scores.loc["b", "lo"] < 40 < scores.loc["b", "hi"]
     single = projective_scores(pd.DataFrame(_codes("c", "Social", {0: [1, 0]}))).iloc[0]
-    assert single["score"] == 50 and np.isnan(single["low"]) and np.isnan(single["high"])
+    assert single["score"] == 50 and np.isnan(single["lo"]) and np.isnan(single["hi"])
 
 
 def test_projective_interval_covers_truth_in_simulation():
@@ -107,7 +116,7 @@ def test_projective_interval_covers_truth_in_simulation():
         rows = _codes("m", "Ethical", {s: list(rng.random(3) < 0.3) for s in range(20)})
         frame = pd.DataFrame(rows).assign(code=lambda f: f["code"].astype(float))
         s = projective_scores(frame, n_boot=300, seed=int(rng.integers(1e9))).iloc[0]
-        covered += s["low"] <= 30 <= s["high"]
+        covered += s["lo"] <= 30 <= s["hi"]
     assert 0.88 <= covered / 200 <= 0.99
 
 
@@ -128,8 +137,8 @@ def test_comparison_table_formats_scores_and_intervals():
             "model": ["a", "b", "a", "b"],
             "subdimension": ["Social", "Social", "Ethical", "Ethical"],
             "score": [50.0, 75.0, NAN, 10.0],
-            "low": [40.0, 60.0, NAN, 0.0],
-            "high": [60.0, 90.0, NAN, 20.0],
+            "lo": [40.0, 60.0, NAN, 0.0],
+            "hi": [60.0, 90.0, NAN, 20.0],
         }
     )
     table = comparison_table(scores)

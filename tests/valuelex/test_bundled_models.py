@@ -67,8 +67,8 @@ def test_elicit_rate_analyse_end_to_end(backends, config, store, tmp_path):
     assert len(replies) == 8
     assert set(replies["model"]) == {"smollm2", "gemma3"}
     assert set(replies["status"]) <= ALLOWED
-    modes = replies.groupby("model")["mode"].first()
-    assert modes["smollm2"] == "chat" and modes["gemma3"] == "completion"
+    formats = replies.groupby("model")["format"].first()
+    assert formats["smollm2"] == "chat" and formats["gemma3"] == "completion"
     attempts = len(store.attempts())
     collect_elicitation(backends, store, config, progress=False)
     assert len(store.attempts()) == attempts  # resumed: nothing asked twice
@@ -90,8 +90,10 @@ def test_elicit_rate_analyse_end_to_end(backends, config, store, tmp_path):
     assert result.structure.n_factors == 1
     assert result.matrix.data.shape[0] == 8
     assert set(result.scores["model"]) == {"smollm2", "gemma3"}
-    assert (result.scores["low"] <= result.scores["score"]).all()
-    assert "Reliability" in result.summary()
+    assert (result.scores["lo"] <= result.scores["score"]).all()
+    summary = result.summary()
+    assert summary.info["respondents"] == 8 and summary.info["factors"] == 1
+    assert summary["Scores per model"].equals(result.scores)
 
     written = plot_loadings(result.structure.table, result.factor_names, path=tmp_path / "load")
     assert written is not None and (tmp_path / "load.png").stat().st_size > 10_000
@@ -101,14 +103,14 @@ def test_elicit_rate_analyse_end_to_end(backends, config, store, tmp_path):
 
 def test_projective_with_two_judges(backends, store, tmp_path):
     from llmvalues.collect.runner import collect
-    from llmvalues.valuelex.embed import load_encoder
+    from llmvalues.embeddings import load_encoder
 
     stems = {sub: items[:1] for sub, items in load_stems().items()}
     frames = []
     for label, backend in backends.items():
-        mode = "completion" if label == "gemma3" else "chat"
+        fmt = "completion" if label == "gemma3" else "chat"
         plan = projective_plan(
-            backend.model, stems, label=label, mode=mode, sampling={"max_tokens": 40}
+            backend.model, stems, label=label, fmt=fmt, sampling={"max_tokens": 40}
         )
         collect(plan, backend, store, progress=False)
         frames.append(completions_frame(store.to_table(plan.keys)))

@@ -33,6 +33,28 @@ def test_split_list_layouts(text, expected):
     assert list(parsed.descriptors) == expected
 
 
+def test_lexicon_frame_and_summary():
+    replies = pd.DataFrame(
+        {
+            "respondent": ["r1", "r2", "r3", "r4"],
+            "model": ["a", "a", "b", "b"],
+            "text": ["Honesty, kindness", "honest, curious", "Kindness; honesty", "I cannot"],
+        }
+    )
+    lex = build_lexicon(replies, min_count=2, min_respondents=2)
+    frame = lex.to_frame()
+    counts = frame.set_index("term")["count"].to_dict()
+    assert counts == {"honesty": 3, "kindness": 2, "curious": 1}  # honesty ×2 + honest
+    assert frame.set_index("term")["kept"].to_dict() == {
+        "honesty": True, "kindness": True, "curious": False
+    }  # fmt: skip
+    s = lex.summary()
+    assert list(s["Kept terms"].index) == ["honesty", "kindness"]
+    assert s["Replies by status"]["replies"].to_dict() == {"ok": 3, "invalid": 1}
+    assert s.info["replies"] == 4 and s.info["descriptors"] == 6
+    assert s.info["kept terms"] == 2 and s.info["min_count"] == 2
+
+
 def test_split_list_keeps_dropped_fragments_and_statuses():
     parsed = split_list("Here are my values:\nhonesty, a long sentence that is not a word")
     assert parsed.descriptors == ("honesty",)

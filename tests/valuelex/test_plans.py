@@ -25,7 +25,7 @@ from llmvalues.valuelex.resources import (
     load_rubric,
     load_stems,
 )
-from llmvalues.valuelex.respondents import Respondent, make_respondents, resolve_mode
+from llmvalues.valuelex.respondents import Respondent, make_respondents, resolve_format
 from llmvalues.valuelex.structure import StructureError, check_size, fit_structure
 
 
@@ -77,18 +77,21 @@ def test_elicitation_plan_cells_keys_and_seeds():
     assert first.attrs["stage"] == "elicit" and first.attrs["respondent"] == respondents[0].id
     assert "comma-separated" in first.request.messages[-1]["content"]
     assert first.parse("honesty, care").code == 2
-    completion = elicitation_plan("x", respondents, load_prompts(), mode="completion")
+    assert first.attrs["format"] == "chat"
+    completion = elicitation_plan("x", respondents, load_prompts(), fmt="completion")
     assert completion.cells[0].request.prompt.endswith("The words are:")
+    assert completion.cells[0].attrs["format"] == "completion"
 
 
-def test_resolve_mode():
+def test_resolve_format():
     class Base:
         has_chat_template = False
 
-    assert resolve_mode("auto", Base()) == "completion"
-    assert resolve_mode("auto", object()) == "chat"
-    with pytest.raises(ValueError, match="mode"):
-        resolve_mode("voice", Base())
+    assert resolve_format("auto", Base()) == "completion"
+    assert resolve_format("auto", object()) == "chat"
+    assert resolve_format("chat", Base()) == "chat"
+    with pytest.raises(ValueError, match="fmt"):
+        resolve_format("voice", Base())
 
 
 def test_rating_plan_randomises_and_records_order():
@@ -107,12 +110,17 @@ def test_rating_plan_randomises_and_records_order():
     assert plan.cells[0].request.options == ("1", "2", "3", "4", "5")
     retest = rating_plan("model-id", respondents, terms, wave=1)
     assert not set(retest.keys) & set(plan.keys)
-    talk = rating_plan("model-id", respondents, terms, conversation=True)
+    assert len(plan.sessions()) == len(plan)  # single: every rating a fresh question
+    assert plan.cells[0].attrs["mode"] == "single" and plan.cells[0].attrs["format"] == "chat"
+    talk = rating_plan("model-id", respondents, terms, mode="conversation")
     assert len(talk.sessions()) == 6
+    assert talk.cells[0].attrs["mode"] == "conversation"
     with pytest.raises(RatingError, match="no terms"):
         rating_plan("m", respondents, [])
-    with pytest.raises(RatingError, match="chat mode"):
-        rating_plan("m", respondents, terms, mode="completion", conversation=True)
+    with pytest.raises(RatingError, match="chat format"):
+        rating_plan("m", respondents, terms, fmt="completion", mode="conversation")
+    with pytest.raises(RatingError, match="mode must be one of"):
+        rating_plan("m", respondents, terms, mode="chat")
 
 
 @pytest.mark.parametrize(
@@ -163,6 +171,16 @@ def test_rating_matrix_records_exclusions():
     assert "constant" in reasons["t1"]
     assert m.status.loc["t2", "invalid"] == 1
     assert m.models["r1"] == "a"
+    long = m.to_frame()
+    assert list(long.columns) == ["respondent", "model", "term", "score"] and len(long) == 12
+    assert long.set_index(["respondent", "term"]).loc[("r3", "t3"), "score"] == 4.0
+    assert (long.groupby("respondent")["model"].first() == m.models).all()
+    s = m.summary()
+    assert s.info == {"respondents": 4, "terms": 3, "models": 2, "score": "code",
+                      "missing cells": 0}  # fmt: skip
+    assert s["Excluded"].set_index("name")["kind"].to_dict() == {"r4": "respondent",
+                                                                 "t1": "term"}  # fmt: skip
+    assert s["Cell status per term"].loc["t2", "invalid"] == 1
 
 
 def test_rating_matrix_bad_input():
@@ -207,7 +225,8 @@ def test_projective_plan_and_completions():
     assert cell.request.messages[-1]["content"].startswith(
         "Complete the following sentence within 100 words: "
     )
-    base = projective_plan("model-id", {"Social": ["Kindness is"]}, mode="completion")
+    base = projective_plan("model-id", {"Social": ["Kindness is"]}, fmt="completion")
+    assert base.cells[0].attrs["format"] == "completion"
     assert base.cells[0].request.prompt.endswith("Kindness is")
     table = pd.DataFrame(
         {

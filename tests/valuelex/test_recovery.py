@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from llmvalues.embeddings import embed, load_encoder
 from llmvalues.valuelex.cluster import ClusterError, cluster_terms, partition_agreement
-from llmvalues.valuelex.embed import embed, load_encoder
 from llmvalues.valuelex.lexicon import build_lexicon
 from llmvalues.valuelex.ratings import rating_matrix
 from llmvalues.valuelex.reliability import dimension_reliability, retest_reliability
@@ -78,9 +78,9 @@ def test_reliability_matches_population_values(result, study):
         lam = study.loadings.loc[terms].max(axis=1).to_numpy()
         population = (lam.sum() ** 2) / (lam.sum() ** 2 + (1 - lam**2).sum())
         row = rel.loc[factor]
-        assert row["alpha_low"] < row["alpha"] < row["alpha_high"]
-        assert row["alpha_low"] - 0.08 < population < row["alpha_high"] + 0.05
-        assert row["omega_low"] <= row["omega"] <= row["omega_high"]
+        assert row["alpha_lo"] < row["alpha"] < row["alpha_hi"]
+        assert row["alpha_lo"] - 0.08 < population < row["alpha_hi"] + 0.05
+        assert row["omega_lo"] <= row["omega"] <= row["omega_hi"]
         assert 0.6 < row["split_half"] < 0.95
 
 
@@ -95,7 +95,7 @@ def test_model_scores_recover_planted_model_differences(result, study):
         boosted = means.idxmax()
         own = scores[(scores["model"] == model) & (scores["planted"] == boosted)].iloc[0]
         others = scores[(scores["model"] != model) & (scores["planted"] == boosted)]
-        assert (own["low"] > others["high"]).all()
+        assert (own["lo"] > others["hi"]).all()
 
 
 def test_test_retest_high_for_same_latent_and_null_for_fresh(study, result):
@@ -106,7 +106,7 @@ def test_test_retest_high_for_same_latent_and_null_for_fresh(study, result):
     assert (same["retest_r"] > 0.99).all()
     fresh = simulate_study(n_respondents=240, n_models=3, model_effect=0.0, seed=99)
     null = retest_reliability(first, rating_matrix(fresh.ratings).data, table)
-    assert ((null["retest_low"] < 0) & (null["retest_high"] > 0)).sum() >= 2
+    assert ((null["retest_lo"] < 0) & (null["retest_hi"] > 0)).sum() >= 2
 
 
 def test_clustering_recovers_planted_embedding_groups():
@@ -134,7 +134,7 @@ def test_clustering_recovers_planted_embedding_groups():
 
 def test_minilm_clusters_agree_with_planted_factors_above_chance(encoder):
     truth = pd.Series({t: f for f, group in VOCABULARY.items() for t in group})
-    vectors = embed(list(truth.index), encoder)
+    vectors = embed(encoder, list(truth.index))
     clusters = cluster_terms(list(truth.index), vectors, 3, "average")
     agreement = partition_agreement(truth, clusters.labels)
     assert agreement.ari > 0.2 and agreement.p_value < 0.05
@@ -155,14 +155,62 @@ def test_taxonomy_named_and_matched_to_valuelex(result, encoder):
         assert row["similarity"] > row["alternative_similarity"]
 
 
-def test_result_summary_and_frame(result):
-    text = result.summary()
-    assert "parallel analysis" in text and "Reliability" in text and "adjusted Rand" in text
+def test_result_summary_and_frame(result, study):
     frame = result.to_frame()
     assert {"factor", "factor_name", "cluster", "dimension_group"} <= set(frame.columns)
-    assert result.hierarchy.nunique() == 2 and "Higher-order groups" in text
     assert len(frame) == 18
+    assert result.hierarchy.nunique() == 2
     assert result.settings["rotation"] == "oblimin"
+    for term, row in frame.iterrows():
+        assert row["cluster"] == result.clusters.labels[term]
+        assert row["factor_name"] == result.factor_names[row["factor"]]
+        assert row["dimension_group"] == result.hierarchy[row["factor"]]
+    s = result.summary()
+    assert s.to_frame().equals(frame.rename_axis("term"))  # the terms are the main table
+    factors = s["Factors"]
+    assert factors["terms"].to_dict() == {f: 6 for f in factors.index}
+    assert factors["name"].equals(result.factor_names.rename_axis("factor"))
+    assert factors["dimension_group"].nunique() == 2
+    assert s["Reliability"].equals(result.reliability)
+    assert s["Scores per model"].equals(result.scores)
+    assert s["Factor × cluster"].equals(result.agreement.table)
+    np.testing.assert_allclose(s["Reference match"]["similarity"], result.match.table["similarity"])
+    assert s.info["factors"] == 3 and s.info["respondents"] == 240
+    assert s.info["chosen by"].startswith("parallel analysis")
+    assert s.info["lexicon kept terms"] == len(result.lexicon.term_list)
+    assert any(n.startswith("Factor–cluster agreement: adjusted Rand index") for n in s.notes)
+
+
+def test_structure_clusters_agreement_and_match_frames(result, study):
+    structure = result.structure
+    s = structure.summary()
+    assert s.to_frame().equals(structure.to_frame().rename_axis("term"))
+    assert s["Terms per factor"]["terms"].sum() == 18
+    assert s.info["factors"] == 3 and s.info["cut-off |loading|"] == 0.4
+    np.testing.assert_allclose(s["Factor correlations"], structure.efa.phi)
+    clusters = result.clusters.to_frame()
+    assert list(clusters.columns) == ["term", "cluster"] and len(clusters) == 18
+    assert clusters.set_index("term")["cluster"].equals(result.clusters.labels.rename_axis("term"))
+    table = result.clusters.summary()["Clusters"]
+    assert table["n_terms"].sum() == 18
+    assert table["n_terms"].to_dict() == result.clusters.labels.value_counts().to_dict()
+    agreement = result.agreement
+    row = agreement.to_frame().iloc[0]
+    assert (row["ari"], row["ami"], row["p_value"]) == (agreement.ari, agreement.ami,
+                                                        agreement.p_value)  # fmt: skip
+    assert agreement.summary()["Factor × cluster"].to_numpy().sum() == agreement.n_terms
+    match = result.match
+    assert match.to_frame().equals(match.table)
+    assert match.summary()["Cosine similarity"].shape == (3, 6)
+    planted = study.to_frame()
+    assert len(planted) == 18 and set(planted["factor"]) == set(VOCABULARY)
+    assert planted.set_index("term").loc["honest", "factor"] == "integrity"
+    np.testing.assert_allclose(
+        planted["loading"], study.loadings.max(axis=1).reindex(planted["term"])
+    )
+    summary = study.summary()
+    assert summary.info == {"respondents": 240, "models": 3, "factors": 3, "terms": 18}
+    np.testing.assert_allclose(summary["Factor correlations"], study.factor_corr)
 
 
 def test_dimension_reliability_reports_short_scales():
@@ -177,34 +225,24 @@ def test_dimension_reliability_reports_short_scales():
     assert rel.loc["B", "note"].startswith("one term")
 
 
-def _cli(argv):
-    import argparse
+def test_cli_analyse_writes_tables_and_figures(study, encoder, tmp_path, capsys):
+    from llmvalues.cli import main
 
-    from llmvalues.cli.valuelex import register
-
-    parser = argparse.ArgumentParser(prog="llmvalues")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    return args.handler(args)
-
-
-def test_cli_analyse_writes_tables_and_figures(study, encoder, tmp_path):
     ratings, replies = tmp_path / "ratings.csv", tmp_path / "replies.csv"
     study.ratings.to_csv(ratings, index=False)
     study.replies.to_csv(replies, index=False)
     out = tmp_path / "analysis"
-    assert (
-        _cli(["valuelex", "analyse", str(ratings), "--replies", str(replies), "--out", str(out)])
-        == 0
-    )
+    argv = ["valuelex", "analyse", str(ratings), "--replies", str(replies), "--out", str(out)]
+    assert main(argv) == 0
     loadings = pd.read_csv(out / "loadings.csv", index_col=0)
     assert loadings["factor"].nunique() == 3
     for name in ("loadings", "dendrogram", "scores"):
         assert (out / f"{name}.png").exists() and (out / f"{name}.pdf").exists()
     bad = tmp_path / "bad.csv"
     study.ratings[study.ratings["term"].isin(["kind", "fair"])].to_csv(bad, index=False)
-    with pytest.raises(SystemExit, match="lexicon too small"):
-        _cli(["valuelex", "analyse", str(bad), "--out", str(tmp_path / "x")])
+    capsys.readouterr()
+    assert main(["valuelex", "analyse", str(bad), "--out", str(tmp_path / "x")]) == 2
+    assert "lexicon too small" in capsys.readouterr().err
 
 
 def test_factor_hierarchy_recovers_planted_higher_order_pairs():

@@ -1,113 +1,82 @@
-"""Command line: ``llmvalues fit | map | presets`` plus the capability subcommands."""
+"""The ``llmvalues`` command: one parser, shared options, exit status 2 on bad input.
+
+Each subcommand's options are defined in its capability module (:mod:`.iw`,
+:mod:`.explain`, :mod:`.collect`, :mod:`.valuelex`, :mod:`.univar`), which is imported only when that
+subcommand is chosen, so ``llmvalues --help`` answers without loading pandas or models.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
+from collections.abc import Sequence
+from importlib import import_module
 
-import pandas as pd
+from llmvalues import __version__
+from llmvalues.cli.failure import run
 
-
-def _read_table(path: Path) -> pd.DataFrame:
-    """A Responses table (tidy or wide) from CSV or Parquet."""
-    if not path.exists():
-        raise SystemExit(f"llmvalues: no such file: {path}")
-    if path.suffix.lower() in (".parquet", ".pq"):
-        return pd.read_parquet(path)
-    if path.suffix.lower() == ".csv":
-        return pd.read_csv(path)
-    raise SystemExit(f"llmvalues: {path} is neither .csv nor .parquet")
-
-
-def _cmd_fit(args: argparse.Namespace) -> int:
-    from llmvalues.fit import fit_map
-    from llmvalues.plots import save_figure
-
-    responses = _read_table(Path(args.responses))
-    fit = fit_map(
-        responses,
-        preset=args.preset,
-        method=args.method,
-        identity=args.identity,
-        variant=args.variant,
-    )
-    table = fit.summary()
-    print(table.to_string())
-    if args.out:
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        fit.to_frame().to_csv(out / "centroids.csv", index=False)
-        fig, _ = fit.plot()
-        written = save_figure(fig, out / "map")
-        print(f"wrote {out / 'centroids.csv'} and {', '.join(str(p) for p in written)}")
-    return 0
+# subcommand → (one-line help, "module:function" that adds its options and handler)
+COMMANDS = {
+    "fit": ("place identities on the Inglehart-Welzel map", "llmvalues.cli.iw:add_fit"),
+    "map": ("draw a preset's reference map", "llmvalues.cli.iw:add_map"),
+    "presets": ("list the built-in map presets", "llmvalues.cli.iw:add_presets"),
+    "explain": (
+        "decompose the difference between two placements into one step per factor",
+        "llmvalues.cli.explain:add_explain",
+    ),
+    "collect": (
+        "ask a model the IVS-10 items (or free-text prompts) into a store",
+        "llmvalues.cli.collect:add_collect",
+    ),
+    "demo": (
+        "offline demo: the bundled model answers ≥ 100 times, then a map",
+        "llmvalues.cli.collect:add_demo",
+    ),
+    "valuelex": (
+        "ValueLex: value lexicon, factors, projective test",
+        "llmvalues.cli.valuelex:add_valuelex",
+    ),
+    "univar": ("UniVaR value embeddings of LLMs", "llmvalues.cli.univar:add_univar"),
+}
 
 
-def _cmd_map(args: argparse.Namespace) -> int:
-    from llmvalues.plots import plot_map, save_figure
-
-    trajectories = args.trajectories.split(",") if args.trajectories else False
-    fig, _ = plot_map(args.preset, trajectories=trajectories)
-    for path in save_figure(fig, Path(args.out)):
-        print(f"wrote {path}")
-    return 0
+def usage_error(prog: str, message: str):
+    """End with a one-line usage error and exit status 2 (argparse's own status)."""
+    sys.stderr.write(f"{prog}: {message} (see '{prog} --help')\n")
+    sys.exit(2)
 
 
-def _cmd_presets(args: argparse.Namespace) -> int:
-    from llmvalues.iw.presets import PRESETS, load_preset
+class Parser(argparse.ArgumentParser):
+    """argparse with one-line errors: ``llmvalues fit: argument --x: … (see …)``."""
 
-    for name in PRESETS:
-        preset = load_preset(name)
-        print(f"{name}: {len(preset.countries)} reference countries\n  {preset.description}")
-        print(f"  cite: {preset.citation}\n")
-    return 0
+    def error(self, message: str):
+        usage_error(self.prog, message)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full argument parser (also used by the docs)."""
-    parser = argparse.ArgumentParser(
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser; ``only``: fill in just that subcommand (the others keep their help).
+
+    ``build_parser()`` builds every subcommand (docs, tests); :func:`main` builds only the
+    chosen one.
+    """
+    parser = Parser(
         prog="llmvalues", description="Measure the value systems of large language models."
     )
-    sub = parser.add_subparsers(dest="command", required=True)
-
-    fit = sub.add_parser("fit", help="place identities on the Inglehart-Welzel map")
-    fit.add_argument("responses", help="Responses table (tidy or wide), .csv or .parquet")
-    fit.add_argument("--preset", default="wvs_official", help="map preset (default wvs_official)")
-    fit.add_argument("--method", default="hierarchical", choices=["classic", "hierarchical"])
-    fit.add_argument("--identity", default="identity", help="identity column (wide tables)")
-    fit.add_argument("--variant", default=None, help="variant column (wide tables)")
-    fit.add_argument("--out", default=None, help="folder for centroids.csv and the map figure")
-    fit.set_defaults(handler=_cmd_fit)
-
-    draw = sub.add_parser("map", help="draw a preset's reference map")
-    draw.add_argument("--preset", default="wvs_official")
-    draw.add_argument("--trajectories", default="", help="comma-separated countries")
-    draw.add_argument("--out", default="iw_map", help="output path stem (PDF, SVG, PNG)")
-    draw.set_defaults(handler=_cmd_map)
-
-    presets = sub.add_parser("presets", help="list the built-in map presets")
-    presets.set_defaults(handler=_cmd_presets)
-
-    for register in _capability_commands():
-        register(sub)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, (text, target) in COMMANDS.items():
+        command = sub.add_parser(name, help=text, description=text)
+        if only in (None, name):
+            module, _, function = target.partition(":")
+            getattr(import_module(module), function)(command)
     return parser
 
 
-def _capability_commands():
-    """``register(subparsers)`` of each capability that brings its own subcommands."""
-    from llmvalues.cli.collect import register as collect
-    from llmvalues.cli.univar import register as univar
-    from llmvalues.cli.valuelex import register as valuelex
-
-    return [collect, valuelex, univar]
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``llmvalues`` command."""
-    args = build_parser().parse_args(argv)
-    return args.handler(args)
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``llmvalues`` command; returns the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    chosen = next((a for a in argv if not a.startswith("-")), None)
+    args, extra = build_parser(only=chosen if chosen in COMMANDS else "").parse_known_args(argv)
+    if extra:  # named here so the message names the subcommand, not just "llmvalues"
+        usage_error(args.prog, f"unrecognized arguments: {' '.join(extra)}")
+    return run(args)

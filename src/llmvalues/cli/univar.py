@@ -3,60 +3,73 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
+import time
 
-import pandas as pd
-
-
-def _read_qa(path: str) -> pd.DataFrame:
-    """A QA table from CSV or Parquet, with a clear error when it is missing."""
-    p = Path(path)
-    if not p.is_file():
-        raise SystemExit(f"llmvalues univar: no such QA table: {p}")
-    return pd.read_parquet(p) if p.suffix in (".parquet", ".pq") else pd.read_csv(p)
+from llmvalues.cli.options import (
+    add_model_options,
+    add_out_option,
+    backend_from,
+    handles,
+    out_folder,
+    positive_int,
+    read_table,
+    store_path,
+    wrote,
+)
 
 
 def _cmd_bank(args: argparse.Namespace) -> int:
     from llmvalues.univar.bank import load_bank
 
-    bank = load_bank()
-    frame = bank.to_frame()
-    if args.out:
-        frame.to_csv(args.out, index=False)
-        print(f"wrote {len(frame)} wordings to {args.out}")
+    frame = load_bank().to_frame()
     summary = frame.groupby(["kind", "framework"]).agg(
         values=("value", "nunique"), questions=("qid", "nunique"), wordings=("key", "size")
     )
     print(summary.to_string())
+    path = out_folder(args) / "bank.csv"
+    frame.to_csv(path, index=False)
+    print(f"{len(frame)} wordings")
+    wrote([path])
     return 0
 
 
 def _cmd_collect(args: argparse.Namespace) -> int:
-    from llmvalues.collect.backends import make_backend
+    import pandas as pd
+
     from llmvalues.collect.store import Store
     from llmvalues.univar.bank import CONTROL, VALUE, load_bank
     from llmvalues.univar.collection import collect_qa, country_identities, persona_identities
 
     bank = load_bank()
-    paraphrases = [int(p) for p in args.paraphrases]
-    questions = bank.select(VALUE, n=args.n_value, paraphrases=paraphrases, seed=args.seed)
+    questions = bank.select(VALUE, n=args.n_value, paraphrases=args.paraphrases, seed=args.seed)
     if args.n_control:
-        questions += bank.select(CONTROL, n=args.n_control, paraphrases=paraphrases, seed=args.seed)
+        questions += bank.select(
+            CONTROL, n=args.n_control, paraphrases=args.paraphrases, seed=args.seed
+        )
     identities = persona_identities(args.personas or None) if not args.countries else []
     identities += country_identities(args.countries or [])
-    backend = make_backend(args.backend, args.model)
+    out = out_folder(args) / "qa.csv"
+    backend = backend_from(args)
     sampling = {"temperature": args.temperature, "max_tokens": args.max_tokens}
-    with Store(args.store) as store:
-        qa = collect_qa(backend, questions, identities, store, sampling=sampling, progress=True)
-    out = Path(args.out)
+    with Store(store_path(args)) as store:
+        qa = collect_qa(
+            backend,
+            questions,
+            identities,
+            store,
+            sampling=sampling,
+            progress=not args.no_progress,
+        )
     if args.append and out.is_file():
-        qa = pd.concat([_read_qa(args.out), qa], ignore_index=True).drop_duplicates("cell_key")
+        qa = pd.concat([read_table(out, "QA"), qa], ignore_index=True).drop_duplicates("cell_key")
     qa.to_csv(out, index=False)
-    print(f"wrote {len(qa)} QAs of {qa['identity'].nunique()} identities to {out}")
+    print(f"{len(qa)} QAs of {qa['identity'].nunique()} identities")
+    wrote([out])
     return 0
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    from llmvalues.plots import save_figure
     from llmvalues.univar.experiment import run_experiment
     from llmvalues.univar.train import TrainConfig
 
@@ -73,11 +86,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
         seed=args.seed,
         save_every=args.save_every,
     )
+    out = out_folder(args)
+    started = time.time()
     result = run_experiment(
-        _read_qa(args.qa),
+        read_table(args.qa, "QA"),
         config,
         base_path=args.base,
-        out_dir=args.out,
+        out_dir=out,
         test_size=args.test_size,
         seed=args.seed,
         k=args.k,
@@ -85,61 +100,53 @@ def _cmd_run(args: argparse.Namespace) -> int:
         map_methods=args.maps,
         group=args.group,
     )
-    if args.out:
-        from llmvalues.plots import save_figure
-
-        for method in result.maps:
-            save_figure(result.plot(method=method), Path(args.out) / f"map_{method}")
-    cols = ["encoder", "subset", "knn_acc", "knn_f1", "probe_acc@1", "probe_acc@5", "probe_acc@10"]
-    print(result.scores[cols].to_string(index=False, float_format="%.3f"))
-    print(result.gap.to_string(float_format="%.3f"))
-    print(f"results in {args.out}")
+    for method in result.maps:
+        save_figure(result.plot(method=method), out / f"map_{method}")
+    print(result.summary())
+    wrote(p for p in sorted(out.iterdir()) if p.stat().st_mtime >= started)
     return 0
 
 
 def _cmd_map(args: argparse.Namespace) -> int:
+    from llmvalues.embeddings import load_encoder
     from llmvalues.plots import save_figure
     from llmvalues.plots.univar import plot_value_map
-    from llmvalues.univar.encoder import load_encoder
     from llmvalues.univar.maps import value_coordinates
 
-    qa = _read_qa(args.qa)
+    out = out_folder(args)
+    qa = read_table(args.qa, "QA")
     if args.kind != "all":
         qa = qa[qa["kind"] == args.kind]
     points = value_coordinates(load_encoder(args.encoder), qa, args.method, args.group, args.seed)
-    save_figure(plot_value_map(points), args.out)
-    print(f"wrote {args.out}.pdf/.svg/.png")
+    wrote(save_figure(plot_value_map(points), out / f"value_map_{args.method}"))
     return 0
 
 
-def register(subparsers) -> None:
-    """Add ``univar`` and its subcommands to the ``llmvalues`` parser."""
-    univar = subparsers.add_parser("univar", help="UniVaR value embeddings of LLMs")
-    sub = univar.add_subparsers(dest="univar_command", required=True)
+def add_univar(parser: argparse.ArgumentParser) -> None:
+    """``llmvalues univar`` and its subcommands."""
+    sub = parser.add_subparsers(dest="univar_command", required=True, metavar="STEP")
 
-    bank = sub.add_parser("bank", help="summarise (and export) the question bank")
-    bank.add_argument("--out", default=None, help="CSV file for all wordings")
-    bank.set_defaults(handler=_cmd_bank)
+    bank = sub.add_parser("bank", help="summarise the question bank; write all wordings")
+    add_out_option(bank)
+    handles(bank, _cmd_bank)
 
     col = sub.add_parser("collect", help="ask identities the bank's questions through the store")
-    col.add_argument("--backend", default="llamacpp", help="llamacpp | transformers | openai")
-    col.add_argument("--model", default="smollm2", help="bundled name, file, or served model id")
     col.add_argument("--personas", nargs="*", default=None, help="packaged personas (default all)")
     col.add_argument("--countries", nargs="*", default=None, help="cultural-prompting countries")
     col.add_argument("--n-value", type=int, default=60, help="value questions (spread over values)")
     col.add_argument("--n-control", type=int, default=20, help="control questions")
-    col.add_argument("--paraphrases", nargs="+", default=["0"], help="wordings to ask (0 1 2)")
-    col.add_argument("--max-tokens", type=int, default=96)
+    col.add_argument(
+        "--paraphrases", nargs="+", type=int, default=[0], help="wordings to ask (0 1 2)"
+    )
+    col.add_argument("--max-tokens", type=positive_int, default=96)
     col.add_argument("--temperature", type=float, default=0.0)
     col.add_argument("--seed", type=int, default=0)
-    col.add_argument("--store", default="univar.sqlite", help="SQLite store (resumes)")
-    col.add_argument("--out", default="qa.csv", help="QA table (CSV)")
-    col.add_argument("--append", action="store_true", help="add to an existing QA table")
-    col.set_defaults(handler=_cmd_collect)
+    col.add_argument("--append", action="store_true", help="add to the folder's qa.csv")
+    add_model_options(col)
+    handles(col, _cmd_collect)
 
     run = sub.add_parser("run", help="train, evaluate against the base encoder, map")
     run.add_argument("qa", help="QA table (CSV or Parquet)")
-    run.add_argument("--out", default="univar_run", help="output folder")
     run.add_argument("--base", default=None, help="base sentence-transformers model directory")
     run.add_argument("--lam", type=int, default=5, help="most QAs per view (λ)")
     run.add_argument("--batch-pairs", type=int, default=64)
@@ -157,7 +164,8 @@ def register(subparsers) -> None:
     run.add_argument("--maps", nargs="*", default=["tsne", "umap"], choices=["tsne", "umap"])
     run.add_argument("--group", default="group", help="column that colours the map")
     run.add_argument("--seed", type=int, default=0)
-    run.set_defaults(handler=_cmd_run)
+    add_out_option(run)
+    handles(run, _cmd_run)
 
     draw = sub.add_parser("map", help="map QA embeddings of an encoder")
     draw.add_argument("qa", help="QA table (CSV or Parquet)")
@@ -166,5 +174,5 @@ def register(subparsers) -> None:
     draw.add_argument("--kind", default="value", choices=["value", "control", "all"])
     draw.add_argument("--group", default="group")
     draw.add_argument("--seed", type=int, default=0)
-    draw.add_argument("--out", default="univar_map", help="output path stem")
-    draw.set_defaults(handler=_cmd_map)
+    add_out_option(draw)
+    handles(draw, _cmd_map)

@@ -4,27 +4,19 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 
-import pandas as pd
-
-
-def _backends(specs: list[str], args: argparse.Namespace) -> dict:
-    """``[kind:]model`` specs → label → backend (kind: llamacpp (default), transformers, openai)."""
-    from llmvalues.collect.backends import BACKENDS, make_backend
-
-    out = {}
-    for spec in specs or ["smollm2"]:
-        kind, _, model = (
-            spec.partition(":") if spec.split(":", 1)[0] in BACKENDS else ("", "", spec)
-        )
-        kind = kind or "llamacpp"
-        options = {}
-        if kind == "openai":
-            options = {"base_url": args.base_url, "api_key_env": args.api_key_env}
-        label = Path(model).stem if ("/" in model or model.endswith(".gguf")) else model
-        out[label] = make_backend(kind, model, **options)
-    return out
+from llmvalues.cli.options import (
+    add_model_options,
+    add_out_option,
+    backends_from,
+    handles,
+    out_folder,
+    positive_int,
+    read_table,
+    require_columns,
+    store_path,
+    wrote,
+)
 
 
 def _config(args: argparse.Namespace):
@@ -37,7 +29,7 @@ def _config(args: argparse.Namespace):
         n_samples=args.samples,
         prompts=load_prompts(args.prompts_file),
         prompts_per_respondent=args.prompts_per_respondent,
-        mode=args.mode,
+        fmt=args.format,
         min_count=args.min_count,
         min_respondents=args.min_respondents,
         max_terms=args.max_terms,
@@ -52,31 +44,26 @@ def _config(args: argparse.Namespace):
     )
 
 
-def _read(path: str) -> pd.DataFrame:
-    p = Path(path)
-    if not p.exists():
-        raise SystemExit(f"llmvalues valuelex: no such file: {p}")
-    return pd.read_parquet(p) if p.suffix in (".parquet", ".pq") else pd.read_csv(p)
-
-
 def _cmd_elicit(args: argparse.Namespace) -> int:
     from llmvalues.collect.store import Store
     from llmvalues.valuelex.study import collect_elicitation, lexicon_from
 
     config = _config(args)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    with Store(args.store) as store:
-        replies = collect_elicitation(
-            _backends(args.model, args), store, config, progress=not args.no_progress
-        )
-    replies.to_csv(out / "replies.csv", index=False)
+    out = out_folder(args)
+    backends = backends_from(args)
+    with Store(store_path(args)) as store:
+        replies = collect_elicitation(backends, store, config, progress=not args.no_progress)
     lexicon = lexicon_from(replies, config)
-    lexicon.terms.to_csv(out / "terms.csv", index=False)
-    lexicon.mapping.to_csv(out / "mapping.csv", index=False)
-    lexicon.replies.to_csv(out / "reply_status.csv", index=False)
+    tables = {
+        "replies.csv": replies,
+        "terms.csv": lexicon.terms,
+        "mapping.csv": lexicon.mapping,
+        "reply_status.csv": lexicon.replies,
+    }
+    for name, table in tables.items():
+        table.to_csv(out / name, index=False)
     print(lexicon.summary())
-    print(f"wrote {out}/replies.csv, terms.csv, mapping.csv, reply_status.csv")
+    wrote(out / name for name in tables)
     return 0
 
 
@@ -85,188 +72,175 @@ def _cmd_rate(args: argparse.Namespace) -> int:
     from llmvalues.valuelex.study import collect_ratings
 
     config = _config(args)
-    terms_table = _read(args.terms)
-    if "term" not in terms_table.columns:
-        raise SystemExit(f"llmvalues valuelex rate: {args.terms} has no 'term' column")
+    terms_table = read_table(args.terms, "terms")
+    require_columns(terms_table, ["term"], args.terms)
     if "kept" in terms_table.columns:
         terms_table = terms_table[terms_table["kept"].astype(bool)]
     terms = terms_table["term"].tolist()
     terms = terms[: config.max_terms] if config.max_terms else terms
-    with Store(args.store) as store:
+    out = out_folder(args)
+    backends = backends_from(args)
+    with Store(store_path(args)) as store:
         ratings = collect_ratings(
-            _backends(args.model, args),
-            store,
-            terms,
-            config,
-            wave=args.wave,
-            progress=not args.no_progress,
+            backends, store, terms, config, wave=args.wave, progress=not args.no_progress
         )
-    path = Path(args.out)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path = out / ("ratings.csv" if args.wave == 0 else f"ratings_wave{args.wave}.csv")
     ratings.to_csv(path, index=False)
     print(ratings.groupby(["model", "status"]).size().unstack(fill_value=0).to_string())
-    print(f"wrote {path} ({len(terms)} terms)")
+    print(f"{len(terms)} terms rated")
+    wrote([path])
     return 0
 
 
 def _cmd_analyse(args: argparse.Namespace) -> int:
+    from llmvalues.plots import save_figure
     from llmvalues.plots.valuelex import plot_dendrogram, plot_loadings, plot_scores
     from llmvalues.valuelex.resources import load_reference
     from llmvalues.valuelex.study import analyse, lexicon_from
 
     config = _config(args)
-    lexicon = lexicon_from(_read(args.replies), config) if args.replies else None
-    retest = _read(args.retest) if args.retest else None
+    out = out_folder(args)
+    lexicon = lexicon_from(read_table(args.replies, "replies"), config) if args.replies else None
+    retest = read_table(args.retest, "retest ratings") if args.retest else None
     reference = [] if args.no_reference else load_reference(args.reference)
-    result = analyse(
-        _read(args.ratings), config, lexicon=lexicon, reference=reference, retest_ratings=retest
-    )
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    ratings = read_table(args.ratings, "ratings")
+    result = analyse(ratings, config, lexicon=lexicon, reference=reference, retest_ratings=retest)
     result.to_frame().to_csv(out / "loadings.csv")
     result.reliability.to_csv(out / "reliability.csv")
     result.scores.to_csv(out / "scores.csv", index=False)
+    written = [out / "loadings.csv", out / "reliability.csv", out / "scores.csv"]
     if result.match is not None:
         result.match.table.to_csv(out / "reference_match.csv")
+        written.append(out / "reference_match.csv")
     (out / "settings.json").write_text(json.dumps(result.settings, indent=2, default=str))
-    (out / "summary.txt").write_text(result.summary())
-    plot_loadings(result.structure.table, result.factor_names, config.cutoff, out / "loadings")
-    plot_dendrogram(result.clusters, result.structure.assignment, out / "dendrogram")
-    plot_scores(result.scores, "factor", "mean rating", None, out / "scores")
+    (out / "summary.txt").write_text(f"{result.summary()}\n", encoding="utf-8")
+    written += [out / "settings.json", out / "summary.txt"]
+    figures = {
+        "loadings": plot_loadings(result.structure.table, result.factor_names, config.cutoff),
+        "dendrogram": plot_dendrogram(result.clusters, result.structure.assignment),
+        "scores": plot_scores(result.scores, "factor", "mean rating", None),
+    }
+    for name, fig in figures.items():
+        written += save_figure(fig, out / name)
     print(result.summary())
-    print(f"wrote tables and figures to {out}")
+    wrote(written)
     return 0
 
 
 def _cmd_projective(args: argparse.Namespace) -> int:
+    import pandas as pd
+
     from llmvalues.collect.runner import collect
     from llmvalues.collect.store import Store
+    from llmvalues.embeddings import load_encoder
+    from llmvalues.plots import save_figure
     from llmvalues.plots.valuelex import plot_scores
-    from llmvalues.valuelex.embed import load_encoder
     from llmvalues.valuelex.judges import EmbeddingJudge, LLMJudge
     from llmvalues.valuelex.projective import completions_frame, projective_plan
     from llmvalues.valuelex.resources import load_stems
-    from llmvalues.valuelex.respondents import resolve_mode
+    from llmvalues.valuelex.respondents import resolve_format
     from llmvalues.valuelex.scoring import judge_agreement, projective_scores
 
     stems = load_stems(args.stems_file)
     if args.stems:
         stems = {sub: items[: args.stems] for sub, items in stems.items()}
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = out_folder(args)
     progress = not args.no_progress
-    with Store(args.store) as store:
+    backends = backends_from(args)
+    judges = [spec for spec in args.judge or ["embedding"] if spec != "embedding"]
+    judge_backends = backends_from(args, judges) if judges else {}
+    with Store(store_path(args)) as store:
         frames = []
-        for label, backend in _backends(args.model, args).items():
+        for label, backend in backends.items():
             plan = projective_plan(
                 backend.model,
                 stems,
                 label=label,
                 n_samples=args.samples,
-                mode=resolve_mode(args.mode, backend),
+                fmt=resolve_format(args.format, backend),
                 seed=args.seed,
             )
             collect(plan, backend, store, progress=progress)
             frames.append(completions_frame(store.to_table(plan.keys)))
         completions = pd.concat(frames, ignore_index=True)
         codes = []
-        for spec in args.judge or ["embedding"]:
-            if spec == "embedding":
-                codes.append(EmbeddingJudge(load_encoder(args.encoder)).code(completions))
-            else:
-                for judge_backend in _backends([spec], args).values():
-                    mode = resolve_mode("auto", judge_backend)
-                    codes.append(
-                        LLMJudge(judge_backend, mode=mode).code(
-                            completions, store, progress=progress
-                        )
-                    )
+        if "embedding" in (args.judge or ["embedding"]):
+            codes.append(EmbeddingJudge(load_encoder(args.encoder)).code(completions))
+        for judge_backend in judge_backends.values():
+            judge = LLMJudge(judge_backend)  # fmt="auto": completion prompts for base models
+            codes.append(judge.code(completions, store, progress=progress))
     codes = pd.concat(codes, ignore_index=True)
     scores = projective_scores(codes, seed=args.seed)
-    completions.to_csv(out / "completions.csv", index=False)
-    codes.to_csv(out / "codes.csv", index=False)
-    scores.to_csv(out / "projective_scores.csv", index=False)
-    plot_scores(scores.dropna(subset=["score"]), path=out / "projective_scores")
+    tables = {"completions.csv": completions, "codes.csv": codes, "projective_scores.csv": scores}
+    for name, table in tables.items():
+        table.to_csv(out / name, index=False)
+    figure = save_figure(plot_scores(scores.dropna(subset=["score"])), out / "projective_scores")
     print(scores.round(1).to_string(index=False))
     if codes["judge"].nunique() > 1:
-        print(judge_agreement(codes, seed=args.seed))
-    print(f"wrote completions, codes, scores and figure to {out}")
+        print(judge_agreement(codes, seed=args.seed).summary())
+    wrote([*(out / name for name in tables), *figure])
     return 0
 
 
-def _guarded(handler):
-    """Run a subcommand; input problems end with a one-line message instead of a traceback."""
-
-    def run(args: argparse.Namespace) -> int:
-        try:
-            return handler(args)
-        except (ValueError, RuntimeError, FileNotFoundError) as exc:
-            raise SystemExit(f"llmvalues valuelex {args.valuelex_command}: {exc}") from exc
-
-    return run
-
-
-def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--model", action="append", help="[kind:]model, repeatable (default smollm2)")
-    p.add_argument("--base-url", default=None, help="OpenAI-compatible server (openai kind)")
-    p.add_argument("--api-key-env", default="OPENAI_API_KEY")
-    p.add_argument("--store", default="valuelex.sqlite", help="SQLite store (resumes)")
-    p.add_argument("--mode", default="auto", choices=["auto", "chat", "completion"])
-    p.add_argument("--personas", type=int, default=None, help="use the first N personas")
-    p.add_argument("--personas-file", default=None)
-    p.add_argument("--prompts-file", default=None)
-    p.add_argument("--samples", type=int, default=10, help="samples per persona")
-    p.add_argument("--prompts-per-respondent", type=int, default=3)
-    p.add_argument("--min-count", type=int, default=2)
-    p.add_argument("--min-respondents", type=int, default=2)
-    p.add_argument("--max-terms", type=int, default=60)
-    p.add_argument("--score", default="code", choices=["code", "expected"])
-    p.add_argument(
+def _study_options(p: argparse.ArgumentParser) -> None:
+    study = p.add_argument_group("study design")
+    study.add_argument(
+        "--format", default="auto", choices=["auto", "chat", "completion"], help="prompt format"
+    )
+    study.add_argument("--personas", type=positive_int, default=None, help="the first N personas")
+    study.add_argument("--personas-file", default=None)
+    study.add_argument("--prompts-file", default=None)
+    study.add_argument("--samples", type=positive_int, default=10, help="samples per persona")
+    study.add_argument("--prompts-per-respondent", type=positive_int, default=3)
+    study.add_argument("--min-count", type=int, default=2)
+    study.add_argument("--min-respondents", type=int, default=2)
+    study.add_argument("--max-terms", type=int, default=60)
+    study.add_argument("--score", default="code", choices=["code", "expected"])
+    study.add_argument(
         "--min-mass", type=float, default=0.5, help="expected score: least mass on the scale"
     )
-    p.add_argument("--factors", type=int, default=None, help="default: parallel analysis")
-    p.add_argument("--dimensions", type=int, default=None, help="group factors into N")
-    p.add_argument("--rotation", default="oblimin")
-    p.add_argument("--cutoff", type=float, default=0.4)
-    p.add_argument("--reliability-boot", type=int, default=300, help="bootstrap draws")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--no-progress", action="store_true")
+    study.add_argument("--factors", type=int, default=None, help="default: parallel analysis")
+    study.add_argument("--dimensions", type=int, default=None, help="group factors into N")
+    study.add_argument("--rotation", default="oblimin")
+    study.add_argument("--cutoff", type=float, default=0.4)
+    study.add_argument("--reliability-boot", type=int, default=300, help="bootstrap draws")
+    study.add_argument("--seed", type=int, default=0)
 
 
-def register(subparsers) -> None:
-    """Add ``valuelex`` and its subcommands to the ``llmvalues`` parser."""
-    top = subparsers.add_parser(
-        "valuelex", help="ValueLex: value lexicon, factors, projective test"
-    )
-    sub = top.add_subparsers(dest="valuelex_command", required=True)
+def add_valuelex(parser: argparse.ArgumentParser) -> None:
+    """``llmvalues valuelex`` and its subcommands."""
+    sub = parser.add_subparsers(dest="valuelex_command", required=True, metavar="STEP")
 
     elicit = sub.add_parser("elicit", help="ask respondents for their values; build the lexicon")
-    _common(elicit)
-    elicit.add_argument("--out", default="valuelex-out")
-    elicit.set_defaults(handler=_guarded(_cmd_elicit))
+    _study_options(elicit)
+    add_model_options(elicit, several=True)
+    handles(elicit, _cmd_elicit)
 
     rate = sub.add_parser("rate", help="respondents rate how well each lexicon term fits them")
-    _common(rate)
     rate.add_argument("terms", help="terms.csv from 'valuelex elicit'")
     rate.add_argument("--wave", type=int, default=0, help="> 0: a retest wave")
-    rate.add_argument("--out", default="valuelex-out/ratings.csv")
-    rate.set_defaults(handler=_guarded(_cmd_rate))
+    _study_options(rate)
+    add_model_options(rate, several=True)
+    handles(rate, _cmd_rate)
 
     ana = sub.add_parser("analyse", help="factors, clusters, taxonomy, reliability, figures")
-    _common(ana)
     ana.add_argument("ratings", help="ratings.csv from 'valuelex rate'")
     ana.add_argument("--replies", default=None, help="replies.csv (lexicon in the report)")
     ana.add_argument("--retest", default=None, help="ratings of a second wave")
     ana.add_argument("--reference", default=None, help="reference taxonomy JSON (default ValueLex)")
     ana.add_argument("--no-reference", action="store_true")
-    ana.add_argument("--out", default="valuelex-out/analysis")
-    ana.set_defaults(handler=_guarded(_cmd_analyse))
+    _study_options(ana)
+    add_out_option(ana)
+    handles(ana, _cmd_analyse)
 
     proj = sub.add_parser("projective", help="sentence-completion test scored by judges")
-    _common(proj)
-    proj.add_argument("--stems", type=int, default=None, help="first N stems per subdimension")
+    proj.add_argument(
+        "--stems", type=positive_int, default=None, help="first N stems per subdimension"
+    )
     proj.add_argument("--stems-file", default=None)
-    proj.add_argument("--judge", action="append", help="'embedding' or [kind:]model, repeatable")
+    proj.add_argument("--judge", action="append", help="'embedding' or [BACKEND:]MODEL, repeatable")
     proj.add_argument("--encoder", default=None, help="local sentence-transformers directory")
-    proj.add_argument("--out", default="valuelex-out/projective")
-    proj.set_defaults(handler=_guarded(_cmd_projective), samples=1)
+    _study_options(proj)
+    add_model_options(proj, several=True)
+    handles(proj, _cmd_projective)
+    proj.set_defaults(samples=1)

@@ -19,7 +19,7 @@ from llmvalues.collect.backends import (
     Request,
     make_backend,
 )
-from llmvalues.collect.ivs import ivs_plan
+from llmvalues.collect.ivs import ivs_plan, ivs_plan_size
 from llmvalues.collect.pacing import RateLimiter, RetryPolicy
 from llmvalues.collect.plan import Cell, Plan, PlanError, make_cell, text_plan
 from llmvalues.collect.runner import (
@@ -52,6 +52,7 @@ __all__ = [
     "collect",
     "collect_texts",
     "ivs_plan",
+    "ivs_plan_size",
     "make_backend",
     "make_cell",
     "run_plan",

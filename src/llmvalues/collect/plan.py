@@ -9,6 +9,7 @@ history; a cell alone in its session is a fresh single-turn chat.
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -17,14 +18,22 @@ from typing import Any
 from llmvalues.collect.backends.base import Request
 from llmvalues.instruments.parse import INVALID, OK, Parsed
 
-Parser = Callable[[str], Parsed]
+Parser = Callable[..., Parsed]
+"""``parser(text)``, or ``parser(text, truncated=...)`` for parsers that take ``truncated``."""
 
 
-def text_parser(text: str) -> Parsed:
-    """The parser for free text: keep the reply, ok when it is not empty."""
+def text_parser(text: str, truncated: bool = False) -> Parsed:
+    """The parser for free text: keep the reply, ok when it is not empty (cut-offs noted)."""
     if text.strip():
-        return Parsed(None, OK, "")
+        return Parsed(None, OK, "cut off at the token limit" if truncated else "")
     return Parsed(None, INVALID, "empty reply")
+
+
+def _takes_truncated(parser: Parser) -> bool:
+    try:
+        return "truncated" in inspect.signature(parser).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 def cell_key(
@@ -37,7 +46,7 @@ def cell_key(
         "variant": variant,
         "replicate": int(replicate),
         "item": item,
-        "mode": request.mode,
+        "mode": request.fmt,  # the key's name stays: renaming it would change every cell key
         "prompt": request.payload(),
         "sampling": request.sampling,
         "options": list(request.options),
@@ -61,9 +70,16 @@ class Cell:
     session: str = ""
     attrs: dict[str, Any] = field(default_factory=dict)
 
-    def parse(self, text: str) -> Parsed:
-        """Parse a reply with the cell's parser (free text when it has none)."""
-        return (self.parser or text_parser)(text)
+    def parse(self, text: str, truncated: bool = False) -> Parsed:
+        """Parse a reply with the cell's parser (free text when it has none).
+
+        ``truncated``: the reply was cut off at the token limit; parsers that take a
+        ``truncated`` argument (the instrument parsers do) are told.
+        """
+        parser = self.parser or text_parser
+        if _takes_truncated(parser):
+            return parser(text, truncated=truncated)
+        return parser(text)
 
 
 class PlanError(ValueError):
@@ -138,15 +154,15 @@ def text_plan(
     identity: str | None = None,
     sampling: dict[str, Any] | None = None,
     replicates: int = 1,
-    mode: str = "chat",
+    fmt: str = "chat",
 ) -> Plan:
     """A free-text plan: each prompt asked ``replicates`` times, replies kept as text.
 
     A prompt is a string or a dict with ``prompt`` and optional ``item``, ``variant``,
     ``system`` and ``attrs``; items default to ``p0``, ``p1``, ….
     """
-    if mode not in ("chat", "completion"):
-        raise PlanError(f"mode must be 'chat' or 'completion', got {mode!r}")
+    if fmt not in ("chat", "completion"):
+        raise PlanError(f"fmt (format) must be 'chat' or 'completion', got {fmt!r}")
     if replicates < 1:
         raise PlanError(f"replicates must be at least 1, got {replicates}")
     cells = []
@@ -155,7 +171,7 @@ def text_plan(
         if not isinstance(spec.get("prompt"), str) or not spec["prompt"].strip():
             raise PlanError(f"prompt {i} is empty or not text: {entry!r}")
         sys_text = spec.get("system", system)
-        if mode == "chat":
+        if fmt == "chat":
             messages = ([{"role": "system", "content": sys_text}] if sys_text else []) + [
                 {"role": "user", "content": spec["prompt"]}
             ]

@@ -123,7 +123,7 @@ class _Run:
                 replicate=cell.replicate,
                 item=cell.item,
                 session=cell.session,
-                mode=request.mode,
+                mode=request.fmt,
                 prompt=request.payload(),
                 raw=reply.text if reply else None,
                 code=None if parsed.code is None else float(parsed.code),
@@ -164,7 +164,7 @@ class _Run:
                 self.note_failure(reason)
                 return None, request
             try:
-                parsed = cell.parse(reply.text)
+                parsed = cell.parse(reply.text, truncated=reply.finish_reason == "length")
             except Exception as exc:  # keep the reply even when its parser breaks
                 parsed = Parsed(None, ERROR, f"parser raised {type(exc).__name__}: {exc}")
             again = self.reask is not None and parsed.status in self.reask.on and round_ < limit
@@ -272,7 +272,7 @@ def collect_texts(
     identity: str | None = None,
     sampling: dict | None = None,
     replicates: int = 1,
-    mode: str = "chat",
+    fmt: str = "chat",
     **options,
 ) -> pd.DataFrame:
     """Ask free-text prompts (ValueLex, UniVaR) through the store; return the final answers.
@@ -288,7 +288,7 @@ def collect_texts(
         identity=identity,
         sampling=sampling,
         replicates=replicates,
-        mode=mode,
+        fmt=fmt,
     )
     collect(plan, backend, store, **options)
     return store.to_table(plan.keys)

@@ -151,6 +151,9 @@ def _raw_code_probs(distribution: str | None, option_map: dict | None) -> dict[i
     return {int(option_map[label]): float(p) for label, p in shown.items() if label in option_map}
 
 
+EXPORT_SUFFIXES = (".csv", ".parquet", ".pq")
+
+
 class StoreError(RuntimeError):
     """The store cannot be opened or exported as asked."""
 
@@ -164,14 +167,39 @@ class Store:
             raise StoreError(
                 f"store path {self.path} is a directory; give a file such as run.sqlite"
             )
+        if self.path.exists() and not self.path.stat().st_mode & 0o222:
+            raise StoreError(
+                f"store {self.path} is read-only (mode {self.path.stat().st_mode & 0o777:o}); "
+                f"a store appends every attempt: make it writable (chmod u+w {self.path}) or "
+                "give another path"
+            )
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = None
         try:
             self._db = sqlite3.connect(str(self.path), timeout=30.0, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(_SCHEMA)
+            self._check_writable()
         except sqlite3.DatabaseError as exc:
+            if self._db is not None:
+                self._db.close()
+            if "readonly" in str(exc) or "read-only" in str(exc):
+                raise StoreError(
+                    f"store {self.path} cannot be written ({exc}): the file, its -wal/-shm "
+                    "files or its folder are read-only or immutable (lsattr shows 'i'; "
+                    "chattr -i removes it); make them writable or give another path"
+                ) from exc
             raise StoreError(f"cannot open store {self.path}: {exc}") from exc
+
+    def _check_writable(self) -> None:
+        """Fail now, not at the first answer, when the file cannot be written."""
+        (version,) = self._db.execute("PRAGMA user_version").fetchone()
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            self._db.execute(f"PRAGMA user_version = {int(version)}")
+        finally:
+            self._db.execute("ROLLBACK")
 
     def __enter__(self) -> Store:
         return self
@@ -302,14 +330,27 @@ class Store:
         return validate_responses(table, instrument)
 
     def export(self, path: str | Path, keys: Iterable[str] | None = None) -> Path:
-        """Write the final answers to CSV or Parquet (by the file's suffix)."""
+        """Write the final answers to CSV or Parquet (by the file's suffix, in any case).
+
+        Raises
+        ------
+        StoreError
+            An unknown suffix, or nothing to export (in every format alike).
+        """
         path = Path(path)
-        table = self.to_table(keys)
-        table["probs"] = table["probs"].map(lambda p: None if p is None else json.dumps(p))
-        if path.suffix == ".csv":
-            table.to_csv(path, index=False)
-        elif path.suffix in (".parquet", ".pq"):
-            table.to_parquet(path, index=False)
-        else:
+        suffix = path.suffix.lower()
+        if suffix not in EXPORT_SUFFIXES:
             raise StoreError(f"export format of {path.name!r} unknown: use .csv or .parquet")
+        table = self.to_table(keys)
+        if table.empty:
+            raise StoreError(
+                f"store {self.path} holds no finished cells to export"
+                + ("" if keys is None else " for the keys given")
+                + f"; {path} was not written"
+            )
+        table["probs"] = table["probs"].map(lambda p: None if p is None else json.dumps(p))
+        if suffix == ".csv":
+            table.to_csv(path, index=False)
+        else:
+            table.to_parquet(path, index=False)
         return path

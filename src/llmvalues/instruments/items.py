@@ -8,6 +8,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from llmvalues.instruments.languages import check_language, localize_items
+
 ITEM_KINDS = ("scale", "options", "qualities", "aims")
 
 
@@ -23,7 +25,12 @@ class Choice:
 
 @dataclass(frozen=True)
 class Item:
-    """One survey item: what it asks, the raw codes its answers take, and how to ask it."""
+    """One survey item: what it asks, the raw codes its answers take, and how to ask it.
+
+    ``labelled`` lists the options by their words alone (no number or letter shown; the
+    option map still reads a number or letter by position); ``language`` is the language
+    of ``prompt``, ``labels`` and the choice labels.
+    """
 
     code: str
     ivs_code: str
@@ -37,6 +44,8 @@ class Item:
     letters: bool = False
     choices: tuple[Choice, ...] = ()
     max_choices: int | None = None
+    labelled: bool = False
+    language: str = "en"
 
     @property
     def n_categories(self) -> int:
@@ -82,7 +91,10 @@ class Item:
         text = wording if wording is not None else self.prompt
         if "{options}" not in text:
             return text
-        lines = [f"  {shown}. {label}" for shown, _, label in self.option_lines(order)]
+        lines = [
+            f"  - {label}" if self.labelled else f"  {shown}. {label}"
+            for shown, _, label in self.option_lines(order)
+        ]
         return text.replace("{options}", "\n".join(lines))
 
 
@@ -95,6 +107,7 @@ class Instrument:
     citation: str
     items: tuple[Item, ...]
     wording: str = "default"
+    language: str = "en"
 
     @property
     def codes(self) -> list[str]:
@@ -117,7 +130,7 @@ class Instrument:
         return len(self.items)
 
 
-def _item_from_dict(raw: dict[str, Any], prompt: str) -> Item:
+def _item_from_dict(raw: dict[str, Any], prompt: str, language: str = "en") -> Item:
     kind = raw["kind"]
     if kind not in ITEM_KINDS:
         raise ValueError(f"item {raw['code']}: unknown kind {kind!r}; expected one of {ITEM_KINDS}")
@@ -138,6 +151,7 @@ def _item_from_dict(raw: dict[str, Any], prompt: str) -> Item:
         letters=bool(raw.get("letters", False)),
         choices=choices,
         max_choices=raw.get("max_choices"),
+        language=language,
     )
 
 
@@ -162,16 +176,37 @@ def tao2024_prompts() -> dict[str, Any]:
 
 
 @cache
-def load_instrument(name: str = "ivs10", wording: str = "default") -> Instrument:
-    """Load a packaged instrument; ``wording="tao2024"`` uses Tao et al.'s exact prompts."""
+def load_instrument(
+    name: str = "ivs10", wording: str = "default", language: str = "en"
+) -> Instrument:
+    """Load a packaged instrument.
+
+    Parameters
+    ----------
+    name
+        The instrument (``"ivs10"``).
+    wording
+        ``"default"`` or ``"tao2024"`` (Tao et al.'s exact English prompts).
+    language
+        One of :data:`llmvalues.instruments.languages.LANGUAGES`; prompts, answer labels,
+        qualities and aims in that language (``ivs10.<language>.json``), raw codes unchanged.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name, wording or language, or Tao's wording in another language.
+    """
     if name != "ivs10":
         raise ValueError(f"unknown instrument {name!r}; available: ['ivs10']")
     if wording not in WORDINGS:
         raise ValueError(f"unknown wording {wording!r}; available: {list(WORDINGS)}")
+    if wording == "tao2024" and check_language(language) != "en":
+        raise ValueError(f"Tao et al.'s wording is English only; got language {language!r}")
     spec = _read_json("llmvalues.instruments.data", "ivs10.json")
-    prompts = {raw["code"]: raw["prompt"] for raw in spec["items"]}
+    raw_items = localize_items(spec["items"], language)
+    prompts = {raw["code"]: raw["prompt"] for raw in raw_items}
     if wording == "tao2024":
         tao = tao2024_prompts()
         prompts = {q["item"]: q["prompt"] for q in tao["questions"]}
-    items = tuple(_item_from_dict(raw, prompts[raw["code"]]) for raw in spec["items"])
-    return Instrument(spec["name"], spec["title"], spec["citation"], items, wording)
+    items = tuple(_item_from_dict(raw, prompts[raw["code"]], language) for raw in raw_items)
+    return Instrument(spec["name"], spec["title"], spec["citation"], items, wording, language)

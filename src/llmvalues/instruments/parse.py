@@ -1,21 +1,40 @@
 """Free-text answers → raw IVS codes, or a recorded status with a reason (never a guess).
 
-One parser per item kind: numeric/labelled scales, lettered options, a multi-select list
-of child qualities (Y003) and a ranked pair of national aims (Y002). Every parser returns
-a :class:`Parsed`; anything that is not an unambiguous answer becomes ``refusal``,
-``invalid`` or ``out_of_range`` with the reason in words.
+A reply is coded only when it states one answer explicitly. Lists and enumerations,
+hedges ("or", "between", "maybe", "no wait", "either", "7?"), negated labels and numbers
+("not a good thing", "I wouldn't give it a 10"), restatements of the scale or of the
+option list, and letters that are words (the article "a", the pronoun "I") are not
+answers: such a reply is recorded as ``invalid`` (``refusal`` when it declines,
+``out_of_range`` when it names a point the scale lacks) with the reason in words.
+
+One parser per item kind: numbered or labelled scales, lettered options, the multi-select
+list of child qualities (Y003) and the ranked pair of national aims (Y002). A reply cut off
+at the token limit (``truncated=True``) is never an answer to a list item and is flagged in
+the reason of every item. Parsing reads at most
+:data:`~llmvalues.instruments.reply.MAX_REPLY_CHARS` characters (the cut is recorded), in
+time linear in what it reads.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from functools import cache
+from numbers import Integral
+from typing import Any
 
-from llmvalues.instruments.items import Item
+from llmvalues.instruments.items import Item, load_instrument
 from llmvalues.instruments.recode import postmaterialist_index
+from llmvalues.instruments.reply import (
+    Clauses,
+    Reply,
+    hedge,
+    is_refusal,
+    negators,
+    prepare,
+    refuses,
+)
 
 OK, REFUSAL, INVALID, OUT_OF_RANGE, MISSING, ERROR = (
     "ok",
@@ -26,7 +45,8 @@ OK, REFUSAL, INVALID, OUT_OF_RANGE, MISSING, ERROR = (
     "error",
 )
 STATUSES = (OK, REFUSAL, INVALID, OUT_OF_RANGE, MISSING, ERROR)
-K = TypeVar("K")
+
+__all__ = ["STATUSES", "Parsed", "is_refusal", "parse_answer", "shown_map"]
 
 
 @dataclass(frozen=True)
@@ -41,44 +61,6 @@ class Parsed:
     def ok(self) -> bool:
         return self.status == OK
 
-
-_REFUSAL = re.compile(
-    r"\bas an? (?:ai|a\.i\.|artificial intelligence|language model|large language model|llm"
-    r"|assistant|chatbot|machine)\b"
-    r"|\bi(?:'m| am) (?:just |only )?an? (?:ai|language model|assistant|machine|chatbot|program)\b"
-    r"|\bi (?:do not|don't|cannot|can't|am unable to|am not able to|won't|will not)"
-    r" (?:have|hold|possess|express|provide|share|answer|give|respond|choose|pick|form|rate|make)"
-    r"(?: (?:personal|any|a|my own))? ?(?:opinions?|beliefs?|feelings?|preferences?|views?"
-    r"|nationality|religion|life|children|experiences?|emotions?|answers?|responses?|choices?"
-    r"|ratings?|scores?|this|that|such)?\b"
-    r"|\b(?:cannot|can't|unable to|not able to) (?:answer|respond|provide|comply|assist)\b"
-    r"|\bnot (?:able|appropriate|possible) (?:to|for me)\b"
-    r"|\bi(?:'d| would) (?:rather|prefer) not\b"
-    r"|\bno personal (?:opinions?|beliefs?|feelings?|views?|preferences?|experiences?)\b"
-    r"|\bi (?:must|have to) (?:decline|refrain)\b",
-    re.IGNORECASE,
-)
-
-_NUMBER_WORDS = {
-    "zero": 0,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-}
-_WORD_ANSWER = re.compile(
-    r"(?:^|\b(?:answer|score|rating|response|choice|choose|pick|say|give it|go with|select)"
-    r"\s*(?:is|would be|:|-)?\s*(?:an?\s+)?)(" + "|".join(_NUMBER_WORDS) + r")\b"
-)
-_NEGATION = re.compile(r"(?:\bnot|n't|\bnever|\bno|\bexcept|\bexcluding|\bwithout)\s+(?:\w+\s+)?$")
 
 # Written-out labels beyond the item's own label text, keyed by (item, raw code).
 _SYNONYMS: dict[str, dict[int, tuple[str, ...]]] = {
@@ -125,295 +107,819 @@ _QUALITY_PATTERNS: dict[str, tuple[str, ...]] = {
 }
 
 _AIM_PATTERNS: dict[str, tuple[str, ...]] = {
-    "order": (r"maintain(?:ing)? order", r"order in the nation", r"law and order", r"\border\b"),
-    "say": (r"more say", r"giving people (?:more )?say", r"say in (?:important )?government"),
+    "order": (
+        r"maintain(?:ing)? order(?: in the nation)?",
+        r"order in the nation",
+        r"law and order",
+        r"(?<!in )order(?! to| for)",
+    ),
+    "say": (
+        r"giving people more say(?: in important government decisions)?",
+        r"more say",
+        r"a say in",
+        r"say in (?:important )?government",
+    ),
     "prices": (
-        r"(?:fight(?:ing)? )?rising prices",
-        r"fight(?:ing)? (?:rising )?prices",
+        r"fight(?:ing)? (?:against )?rising prices",
+        r"rising prices",
+        r"fight(?:ing)? prices",
         r"inflation",
     ),
-    "speech": (r"freedom of speech", r"free speech", r"protect(?:ing)? (?:the )?freedom"),
+    "speech": (
+        r"protect(?:ing)? (?:the )?freedom of speech",
+        r"freedom of speech",
+        r"free speech",
+        r"protect(?:ing)? (?:the )?freedom",
+    ),
 }
 
 
-def normalise(text: str) -> str:
-    """Lower-case, unify quotes/dashes, drop markdown emphasis and collapse whitespace."""
-    text = unicodedata.normalize("NFKC", text)
-    for old, new in (("’", "'"), ("‘", "'"), ("“", '"'), ("”", '"'), ("–", "-"), ("—", "-")):
-        text = text.replace(old, new)
-    text = re.sub(r"[*_`#]+", "", text)
-    return re.sub(r"\s+", " ", text).strip().lower()
+# ---------------------------------------------------------------- shared pieces
 
 
-def is_refusal(text: str) -> bool:
-    """Does the reply decline to answer or disclaim having an answer (as an AI …)?"""
-    return bool(_REFUSAL.search(normalise(text)))
+@dataclass(frozen=True)
+class _Mention:
+    """A phrase found in a reply (a label, quality or aim) and whether it is negated."""
+
+    start: int
+    end: int
+    key: Any
+    negated: bool = False
 
 
-def _no_answer(text: str, what: str) -> Parsed:
-    if is_refusal(text):
-        return Parsed(None, REFUSAL, f"declined or disclaimed instead of giving {what}")
-    return Parsed(None, INVALID, f"no {what} found in the reply")
+class _Phrases:
+    """Whole-word phrases → keys, found left to right, longest alternative first."""
+
+    def __init__(self, phrases: Mapping[Any, Sequence[str]]):
+        ranked = sorted(
+            ((p, key) for key, ps in phrases.items() for p in ps), key=lambda t: -len(t[0])
+        )
+        self.keys = [key for _, key in ranked]
+        self.regex = re.compile("|".join(f"(?<![a-z])({p})(?![a-z])" for p, _ in ranked))
+
+    def find(self, text: str, clauses: Clauses | None = None) -> list[_Mention]:
+        found = []
+        for m in self.regex.finditer(text):
+            negated = clauses.negated(m.start()) if clauses else False
+            found.append(_Mention(m.start(), m.end(), self.keys[m.lastindex - 1], negated))
+        return found
 
 
-def _finish(code: int, text: str, detail: str = "") -> Parsed:
-    note = detail
-    if is_refusal(text):
-        note = (detail + "; " if detail else "") + "answer given after a disclaimer"
-    return Parsed(code, OK, note)
+_QUALITIES = _Phrases(_QUALITY_PATTERNS)
+_AIMS = _Phrases(_AIM_PATTERNS)
 
 
-def _find_phrases(text: str, patterns: Mapping[K, tuple[str, ...]]) -> list[tuple[int, K]]:
-    """(position, key) of non-negated whole-word regex matches, longest first, no overlaps."""
-    ranked = sorted(
-        ((p, key) for key, ps in patterns.items() for p in ps), key=lambda t: -len(t[0])
-    )
-    taken = [False] * len(text)
-    found = []
-    for phrase, code in ranked:
-        for m in re.finditer(r"(?<![a-z])" + phrase + r"(?![a-z])", text):
-            if any(taken[m.start() : m.end()]):
-                continue
-            if _NEGATION.search(text[: m.start()]) and not phrase.startswith(("not", "never")):
-                continue
-            taken[m.start() : m.end()] = [True] * (m.end() - m.start())
-            found.append((m.start(), code))
-    return sorted(found)
+@cache
+def _label_phrases(code: str, labels: tuple[tuple[int, str], ...]) -> _Phrases:
+    phrases = {raw: (label.lower(),) for raw, label in labels}
+    for raw, extra in _SYNONYMS.get(code, {}).items():
+        phrases[raw] = tuple(dict.fromkeys(phrases.get(raw, ()) + extra))
+    return _Phrases({raw: tuple(re.escape(p) for p in ps) for raw, ps in phrases.items()})
 
 
-def _settle(
-    item: Item, text: str, code: int | None, token: str, label_codes: list[int], what: str
-) -> Parsed:
-    """One answer from a shown token (number, letter) and the labels written: they must agree.
+def _labels(item: Item) -> _Phrases:
+    return _label_phrases(item.code, tuple(sorted(item.labels.items())))
 
-    With no token, a single written label is the answer; ``what`` names what was missing.
+
+def _mask(text: str, mentions: Sequence[_Mention]) -> str:
+    """The text with each mention blanked out (same length, so positions stay)."""
+    if not mentions:
+        return text
+    parts, last = [], 0
+    for m in mentions:
+        parts += [text[last : m.start], " " * (m.end - m.start)]
+        last = m.end
+    return "".join([*parts, text[last:]])
+
+
+_WORD = re.compile(r"[a-z0-9']+")
+
+
+def _with_notes(reply: Reply, detail: str) -> str:
+    return "; ".join(part for part in (detail, *reply.notes) if part)
+
+
+def _fail(reply: Reply, status: str, detail: str) -> Parsed:
+    return Parsed(None, status, _with_notes(reply, detail))
+
+
+def _no_answer(reply: Reply, detail: str) -> Parsed:
+    """Not an answer: a refusal when the reply declines, else invalid with ``detail``."""
+    if refuses(reply.text):
+        return _fail(reply, REFUSAL, f"declined or disclaimed instead of answering ({detail})")
+    return _fail(reply, INVALID, detail)
+
+
+def _finish(code: int, reply: Reply, detail: str = "") -> Parsed:
+    if refuses(reply.text):
+        detail = (detail + "; " if detail else "") + "answer given after a disclaimer"
+    return Parsed(code, OK, _with_notes(reply, detail))
+
+
+def _first_problem(reply: Reply, text: str | None = None) -> Parsed | None:
+    """The reasons that apply before any reading: empty, unreadable, hedged.
+
+    ``text`` is the reply as read for hedges (scale restatements removed); default the reply.
     """
-    if code is not None:
-        if label_codes and label_codes != [code]:
-            return Parsed(None, INVALID, f"{token} contradicts the label written ({label_codes})")
-        return _finish(code, text)
-    if len(label_codes) == 1:
-        return _finish(label_codes[0], text, f"label written out: {item.labels[label_codes[0]]}")
-    if len(label_codes) > 1:
-        return Parsed(None, INVALID, f"several answer labels ({label_codes}); no single answer")
-    return _no_answer(text, what)
+    if not reply.text:
+        return _fail(reply, INVALID, "empty reply")
+    if reply.problem:
+        return _fail(reply, INVALID, reply.problem)
+    found = hedge(reply.text if text is None else text)
+    if found:
+        return _no_answer(reply, f"hedges ('{found}'); not one answer")
+    return None
 
 
-def _label_phrases(item: Item) -> dict[int, tuple[str, ...]]:
-    phrases = {code: (label.lower(),) for code, label in item.labels.items()}
-    for code, extra in _SYNONYMS.get(item.code, {}).items():
-        phrases[code] = tuple(dict.fromkeys(phrases.get(code, ()) + extra))
-    return {code: tuple(re.escape(p) for p in ps) for code, ps in phrases.items()}
+def _item(item: Item | str) -> Item:
+    if isinstance(item, Item):
+        return item
+    if isinstance(item, str):
+        return load_instrument()[item]
+    raise TypeError(f"item must be an Item or an item code such as 'f063', got {item!r}")
 
 
-# ---------------------------------------------------------------- numeric / labelled scales
+def shown_map(item: Item | str, option_map: Mapping[Any, int] | None = None) -> dict[str, int]:
+    """The checked map from the labels shown (``"1"``, ``"A"``) to raw codes or positions.
 
-_FRACTION = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?:/|out of)\s*(\d+)(?![\d.])")
-_RANGE = re.compile(r"(?<![\d.])(\d+)\s*(?:-|to)\s*(\d+)(?![\d.])")
-_MEANS = re.compile(
-    r"(?<![\d.])\d+\s*(?:means|meaning|being|represents|stands for|=|is (?:very|not|never|always|a))\b"
-)
+    ``option_map`` defaults to the item's own order. Given, it must map every shown label
+    of the item (numbers, or letters in any case) to a different raw code of the item
+    (choice positions 1..n for Y003/Y002); anything else raises ``ValueError``.
+
+    Raises
+    ------
+    ValueError
+        A key that is not a shown label, a missing label, a value outside the item's
+        codes, or two labels mapped to one code.
+    """
+    item = _item(item)
+    default = item.option_map()
+    if option_map is None:
+        return default
+    if not isinstance(option_map, Mapping):
+        raise TypeError(
+            f"option_map for {item.ivs_code or item.code} must be a mapping from shown label "
+            f"to code, got {type(option_map).__name__}"
+        )
+    name = item.ivs_code or item.code
+    valid = sorted(set(default.values()))
+    checked: dict[str, int] = {}
+    for key, value in option_map.items():
+        shown = str(key).strip().upper()
+        if shown not in default:
+            raise ValueError(
+                f"option_map for {name}: {key!r} is not a label shown for this item "
+                f"(shown: {', '.join(default)})"
+            )
+        if shown in checked:
+            raise ValueError(f"option_map for {name}: label {shown!r} appears twice")
+        if isinstance(value, bool) or not isinstance(value, Integral) or int(value) not in valid:
+            raise ValueError(
+                f"option_map for {name}: {key!r} maps to {value!r}, which is not a code of "
+                f"this item (valid: {valid})"
+            )
+        checked[shown] = int(value)
+    missing = [s for s in default if s not in checked]
+    if missing:
+        raise ValueError(f"option_map for {name} lacks the shown label(s) {missing}")
+    if len(set(checked.values())) != len(checked):
+        raise ValueError(f"option_map for {name} maps two labels to one code: {checked}")
+    return checked
+
+
+# ---------------------------------------------------------------- numbers
+
 _NUMBER = re.compile(r"(?<![\w.])(-?\d+(?:\.\d+)?)(?![\w]|\.\d)")
+_PERCENT = re.compile(r"\d ?%|\bper ?cent(?:age)?\b")
+_NUMBER_WORDS = {
+    "zero": 0,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+}
+_NUMBER_WORD = re.compile(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b")
+_CUE = (
+    r"(?:answer|score|rating|response|choice|choose|pick|say|give it|go with|select|rate it"
+    r"|number)(?: is| would be| will be)?:? ?"
+)
+# "one" is a number only where it cannot be the pronoun
+_ONE_AFTER_CUE = re.compile(rf"\b({_CUE})one\b")
+_ONE_FIRST = re.compile(r"^one\b|\bone(?= ?(?:to|-|out of|/) ?\d)")
 
 
-def _scale_numbers(text: str, item: Item, shown_high: int) -> tuple[list[float], str | None]:
-    """Numbers a reply offers as its answer, with scale echoes removed; or an invalid reason."""
-    problem = None
+def _number_words(text: str) -> str:
+    """Number words as digits ("seven" → 7); "one" only first, after a cue or in "one to …"."""
+    text = _NUMBER_WORD.sub(lambda m: str(_NUMBER_WORDS[m.group(1)]), text)
+    text = _ONE_AFTER_CUE.sub(lambda m: m.group(1) + "1", text)
+    return _ONE_FIRST.sub("1", text)
+
+
+_FRACTION = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?) ?(?:/|out of) ?(\d+)(?![\d.])")
+_RANGE = re.compile(
+    r"(?:\b(?:between|from) )?(?<![\d.])(\d+) ?(?:-|to|through|and) ?(\d+)(?![\d.])"
+)
+_ANCHOR_VERBS = r"(?:means|meaning|being|represents|stands for|=|is for|indicates|signifies)"
+_ANCHOR_WORDS = r"(?:very|not|never|always|totally|completely|extremely)"
+
+
+@cache
+def _anchor(code: str, labels: tuple[tuple[int, str], ...]) -> re.Pattern:
+    """ "10 means very important", "10 is always justifiable", "the number 10 is …": restated."""
+    phrases = _label_phrases(code, labels).regex.pattern
+    return re.compile(
+        rf"(?<![\d.])\d+ ?(?:{_ANCHOR_VERBS}(?: ?(?:{phrases}))?|is (?:{phrases}|{_ANCHOR_WORDS}))"
+        r"(?![a-z])|\bthe number \d+ (?:is|represents|signifies|means|stands)\b"
+    )
+
+
+def _strip_scale_echo(text: str, item: Item, shown_high: int) -> tuple[str, str | None, list[str]]:
+    """Scale restatements removed ("1 to 10", "8/10" → 8, "1 means …").
+
+    Returns the text, why it is not one answer (a range, a fraction of another scale) and
+    the anchors restated ("10 is always justifiable").
+    """
+    problem: list[str] = []
+    anchors: list[str] = []
+    bounds = {(item.lowest, item.highest), (1, shown_high)}
 
     def fraction(m: re.Match) -> str:
-        nonlocal problem
         if int(m.group(2)) != shown_high:
-            problem = (
+            problem.append(
                 f"'{m.group(0)}' is a fraction of another scale (this one ends at {shown_high})"
             )
         return f" {m.group(1)} "
 
     def scale_range(m: re.Match) -> str:
-        nonlocal problem
-        low, high = int(m.group(1)), int(m.group(2))
-        if (low, high) in ((item.lowest, item.highest), (1, shown_high)):
-            return " "
-        problem = f"'{m.group(0)}' gives a range, not one answer"
+        if (int(m.group(1)), int(m.group(2))) not in bounds:
+            problem.append(f"'{m.group(0)}' gives a range, not one answer")
         return " "
 
-    text = _MEANS.sub(" ", text)
+    def anchor(m: re.Match) -> str:
+        anchors.append(m.group(0))
+        return " " * len(m.group(0))
+
+    text = _anchor(item.code, tuple(sorted(item.labels.items()))).sub(anchor, text)
     text = _FRACTION.sub(fraction, text)
     text = _RANGE.sub(scale_range, text)
-    numbers = [float(n) for n in _NUMBER.findall(text)]
-    if not numbers:
-        m = _WORD_ANSWER.search(text)
-        if m and (m.group(1) != "one" or len(text.split()) <= 4):
-            numbers = [float(_NUMBER_WORDS[m.group(1)])]
-    return numbers, problem
+    return text, (problem[0] if problem else None), anchors
 
 
-def parse_scale(item: Item, text: str, option_map: Mapping[str, int] | None = None) -> Parsed:
-    """A number on the item's scale (or its written-out label) → raw code.
+_ENUMERATOR = re.compile(r"(?m)^(?:- )?(\d+)[.)] (?=[a-z0-9])")
 
-    ``option_map`` maps the number shown to the respondent to the raw code when options
-    were presented in a permuted order; by default the number is the raw code.
+
+def _list_marker(text: str, labels: list[_Mention]) -> tuple[str, str | None]:
+    """A numbered list is no answer; a lone "1. " before text that is no label is its marker.
+
+    "1. 10" and "1. God is …" are one-item lists: the marker is blanked and the rest read.
+    "10. I believe …" keeps its number (a list starts at 1), as does "1. Very proud" (the
+    number of a listed option beside its label).
     """
-    norm = normalise(text)
-    if not norm:
-        return Parsed(None, INVALID, "empty reply")
-    mapping = {int(k): v for k, v in (option_map or {}).items()} or {c: c for c in item.codes}
-    shown_high = max(mapping)
-    numbers, problem = _scale_numbers(norm, item, shown_high)
+    found = list(_ENUMERATOR.finditer(text))
+    if len(found) > 1:
+        shown = ", ".join(f"{m.group(1)}. …" for m in found[:3])
+        return text, f"a numbered list ({shown}); not one answer"
+    label_starts = {m.start for m in labels}
+    if found and found[0].group(1) == "1" and found[0].end() not in label_starts:
+        m = found[0]
+        return text[: m.start(1)] + " " * (m.end() - m.start(1)) + text[m.end() :], None
+    return text, None
+
+
+# What an item asks about, and the end of its scale that the word names: affirmed, it
+# places a reply at that end ("I am proud", "always justifiable"); negated, at the other
+# ("not at all proud", "I would not consider it justifiable"). A few phrases fit one end
+# only. A number in the other half of the scale contradicts them.
+_CONCEPTS: dict[str, tuple[tuple[str, ...], str]] = {
+    "f063": (("important",), "high"),
+    "f120": (("justifiable", "justified", "acceptable"), "high"),
+    "f118": (("justifiable", "justified", "acceptable"), "high"),
+    "g006": (("proud",), "low"),
+    "a008": (("happy",), "low"),
+}
+_LOW_END = {
+    "f063": ("unimportant",),
+    "f120": ("morally wrong", "reprehensible", "immoral", "unjustifiable", "unacceptable"),
+    "f118": ("morally wrong", "reprehensible", "immoral", "unjustifiable", "unacceptable"),
+}
+
+
+@cache
+def _end_phrases(code: str) -> _Phrases:
+    """The item's concept words and one-end phrases → "concept" / "low"."""
+    words, _ = _CONCEPTS.get(code, ((), "high"))
+    return _Phrases(
+        {
+            "concept": tuple(map(re.escape, words)),
+            "low": tuple(map(re.escape, _LOW_END.get(code, ()))),
+        }
+    )
+
+
+def _contradiction(item: Item, text: str, clauses: Clauses, code: int, labels) -> str | None:
+    """Why the words of a reply contradict its number, if they do."""
+    negated = sorted({m.key for m in labels if m.negated and m.key == code})
+    if negated:
+        return f"the reply negates the label {item.labels[negated[0]]!r} of its own number"
+    if len(item.labels) == item.n_categories:
+        other = sorted({m.key for m in labels if not m.negated} - {code})
+        if other:
+            written = ", ".join(repr(item.labels[c]) for c in other)
+            return f"its number contradicts the label {written}"
+    if item.code not in _CONCEPTS:
+        return None
+    named = _CONCEPTS[item.code][1]
+    other_end = {"low": "high", "high": "low"}[named]
+    half = "low" if code <= (item.lowest + item.highest) / 2 else "high"
+    for m in _end_phrases(item.code).find(text, clauses):
+        if m.key == "low":
+            end = "low" if not m.negated else None
+        else:
+            end = other_end if m.negated else named
+        if end is not None and end != half:
+            said = (
+                text[clauses.start(m.start) : m.end].strip() if m.negated else text[m.start : m.end]
+            )
+            return f"its number contradicts '{said}' (the other end of the scale)"
+    return None
+
+
+def _read_scale(item: Item, reply: Reply, shown: Mapping[str, int]) -> Parsed:
+    """A number on the item's scale (or, in a short reply, its written-out label) → raw code.
+
+    ``shown`` maps the number shown to the respondent to the raw code (permuted options).
+    """
+    mapping = {int(k): v for k, v in shown.items()}
+    text, problem, anchors = _strip_scale_echo(_number_words(reply.text), item, max(mapping))
+    failed = _first_problem(reply, text)
+    if failed:
+        return failed
     if problem:
-        return Parsed(None, INVALID, problem)
-    fully_labelled = len(item.labels) == item.n_categories
-    label_hits = _find_phrases(norm, _label_phrases(item))
-    label_codes = sorted({code for _, code in label_hits})
-    distinct = sorted(set(numbers))
-    if len(distinct) > 1:
-        listed = ", ".join(f"{n:g}" for n in distinct)
-        return Parsed(None, INVALID, f"several numbers ({listed}); no single answer")
-    if distinct:
-        value = distinct[0]
+        return _fail(reply, INVALID, problem)
+    if _PERCENT.search(text):
+        return _fail(reply, INVALID, "a percentage is not a point of the scale")
+    clauses = Clauses(text)
+    labels = _labels(item).find(text, clauses)
+    marked, problem = _list_marker(text, labels)
+    if problem:
+        return _fail(reply, INVALID, problem)
+    note = ""
+    if marked != text:
+        note = "the '1.' opening the reply marks a list item, not an answer"
+        text = marked
+    numbers = list(_NUMBER.finditer(text))
+    for m in numbers:
+        if clauses.negated(m.start()):
+            return _no_answer(reply, f"negates {m.group(1)}; not an answer")
+    values = sorted({float(m.group(1)) for m in numbers})
+    if len(values) > 1:
+        listed = ", ".join(f"{v:g}" for v in values)
+        return _fail(reply, INVALID, f"several numbers ({listed}); no single answer")
+    if not values and anchors:
+        return _fail(reply, INVALID, f"restates the scale ('{anchors[0].strip()} …'), no answer")
+    if values:
+        value = values[0]
         if value != int(value):
-            return Parsed(None, INVALID, f"{value:g} is not a point of the scale")
+            return _fail(reply, INVALID, f"{value:g} is not a point of the scale")
         if int(value) not in mapping:
             low, high = min(mapping), max(mapping)
-            return Parsed(None, OUT_OF_RANGE, f"{value:g} is outside the scale {low}–{high}")
-        # end-point labels ("very important") never overrule a number on a 1-10 scale
-        checked = label_codes if fully_labelled else []
-        return _settle(item, text, mapping[int(value)], f"number {value:g}", checked, "")
-    return _settle(item, text, None, "", label_codes, "number on the scale")
+            return _fail(reply, OUT_OF_RANGE, f"{value:g} is outside the scale {low}–{high}")
+        code = mapping[int(value)]
+        contradiction = _contradiction(item, text, clauses, code, labels)
+        if contradiction:
+            return _fail(reply, INVALID, f"{value:g}: {contradiction}")
+        return _finish(code, reply)
+    fully_labelled = len(item.labels) == item.n_categories
+    return _label_answer(item, reply, text, labels, "number on the scale", fully_labelled, note)
+
+
+def _label_answer(
+    item: Item,
+    reply: Reply,
+    text: str,
+    labels: list[_Mention],
+    what: str,
+    fully: bool,
+    note: str = "",
+) -> Parsed:
+    """A reply with no number or letter: one label, written in a short reply, is the answer."""
+    affirmed = [m for m in labels if not m.negated]
+    codes = sorted({m.key for m in affirmed})
+    if len(codes) > 1:
+        written = ", ".join(repr(item.labels[c]) for c in codes)
+        return _fail(reply, INVALID, f"several answer labels ({written}); no single answer")
+    if codes:
+        limit = 10 if fully else 3
+        lines = _mask(text, affirmed).split("\n")  # a line said again and again counts once
+        others = len(_WORD.findall("\n".join(dict.fromkeys(line.strip() for line in lines))))
+        label = item.labels[codes[0]]
+        beside = next(negators(_mask(text, labels)), None)
+        if beside:
+            return _fail(
+                reply, INVALID, f"the label {label!r} stands beside '{beside.group(0)}'; unclear"
+            )
+        if others > limit:
+            return _fail(
+                reply,
+                INVALID,
+                f"the label {label!r} stands among {others} other words; without a {what} "
+                f"only a short reply (at most {limit} other words) is read as that label",
+            )
+        return _finish(codes[0], reply, f"label written out: {label}")
+    if labels:
+        negated = ", ".join(repr(item.labels[m.key]) for m in labels)
+        return _no_answer(reply, f"negates {negated}, which names no answer")
+    return _no_answer(reply, "; ".join(filter(None, (f"no {what} found in the reply", note))))
 
 
 # ---------------------------------------------------------------- lettered options
 
 _LETTER_CUE = re.compile(
-    r"\b(?:option|answer|choice|response|letter|choose|pick|select|go with)\s*(?:is|would be|:|-)?"
-    r"\s*\(?([a-z])\)?(?![a-z'])"
+    r"\b(?:option|answer|choice|response|letter|choose|chose|pick|select|go with|i'd say"
+    r"|i would say)(?: is| would be)? ?[:=-]? ?\(?([a-z])\)?(?![a-z'])"
 )
-_LEADING_LETTER = re.compile(r"^\(?([a-z])\s*(?:[.:)\]]|-\s|$)")
+_LEADING_LETTER = re.compile(r"(?m)^\(?([a-z]) ?(?:[.:)\]]|- |$)")
 _PAREN_LETTER = re.compile(r"\(([a-z])\)")
-_CONJUNCTIONS = frozenset({"or", "and", "nor", "vs", "then", "but"})
+_CAPITAL = re.compile(r"(?<![A-Za-z'])([A-Z])(?![A-Za-z'])")
+# a capital in running text is a letter only first, or where its phrase ends ("I think B.")
+_LETTER_END = re.compile(r" ?(?:[.!,;:)\]]|-(?= )|\n|$)")
+_NEXT_WORD = re.compile(r" ?([a-z0-9][a-z0-9'-]*)")
+# words after which "a"/"A" is the letter, not the article ("A or B", "A is my answer")
+_LETTER_FOLLOWERS = frozenset(
+    {"or", "and", "nor", "then", "but", "because", "since", "as", "is", "was", "vs", "fits"}
+)
+_ARTICLE_LETTERS = frozenset("ai")
 
 
-def parse_options(item: Item, text: str, option_map: Mapping[str, int] | None = None) -> Parsed:
-    """An option letter (A, B, …) or its written-out label → raw code.
+def _article(text: str, letter: str, end: int) -> bool:
+    """Is this "a"/"i" the article or pronoun (a word follows it), not an option letter?"""
+    if letter not in _ARTICLE_LETTERS:
+        return False
+    following = _NEXT_WORD.match(text, end)
+    return bool(following) and following.group(1) not in _LETTER_FOLLOWERS
+
+
+def _abbreviation(cased: str, start: int, end: int) -> bool:
+    """A capital inside "A.I." or "U.S." is not an option letter."""
+    return bool(
+        re.match(r"\.[A-Z]", cased[end : end + 2])
+        or (start >= 2 and re.match(r"[A-Z]\.", cased[start - 2 : start]))
+    )
+
+
+def _letters(reply: Reply) -> list[tuple[str, int, bool, bool]]:
+    """(letter, position, explicit, answers) of every option letter written.
+
+    Explicit: alone, cued ("option b"), opening a line ("B.") or in parentheses. A capital
+    in running text answers when it opens the reply or ends its phrase ("I think B.");
+    elsewhere ("Plan B is …") it answers nothing but still counts as a second option.
+    """
+    text, cased = reply.text, reply.cased
+    bare = re.sub(r"[^a-z]", "", text)
+    if len(bare) == 1:
+        return [(bare, text.index(bare), True, True)]
+    found = []
+    for pattern in (_LETTER_CUE, _LEADING_LETTER, _PAREN_LETTER):
+        for m in pattern.finditer(text):
+            letter = m.group(1)
+            if letter == "i" or (pattern is _LETTER_CUE and _article(text, letter, m.end(1))):
+                continue
+            found.append((letter, m.start(1), True, True))
+    same_length = len(cased) == len(text)
+    for m in _CAPITAL.finditer(cased):
+        letter = m.group(1).lower()
+        if letter == "i" or _abbreviation(cased, m.start(), m.end()):
+            continue
+        if same_length and _article(text, letter, m.end()):
+            continue
+        answers = not cased[: m.start()].strip() or bool(_LETTER_END.match(cased, m.end()))
+        found.append((letter, m.start() if same_length else 0, False, answers))
+    return found
+
+
+def _read_options(item: Item, reply: Reply, mapping: Mapping[str, int]) -> Parsed:
+    """An option letter (A, B, …) or, in a short reply, its written-out label → raw code.
 
     Letters count only as standalone tokens ("B", "(b)", "Option B", "B."), never inside
-    words or as the article "a" — the published scripts' ``"A" in text`` did not make that
-    distinction.
+    words, as the article "a" ("My answer is a bit complicated") or as the pronoun "I".
     """
-    norm = normalise(text)
-    if not norm:
-        return Parsed(None, INVALID, "empty reply")
-    mapping = {k.upper(): v for k, v in (option_map or {}).items()} or {
-        shown: raw for shown, raw, _ in item.option_lines()
-    }
-    letters: list[str] = []
-    bare = re.sub(r"[^a-z]", "", norm)
-    if len(bare) == 1:
-        letters.append(bare)
-    else:
-        for pattern in (_LETTER_CUE, _LEADING_LETTER, _PAREN_LETTER):
-            letters += [m.group(1) for m in pattern.finditer(norm)]
-        original = unicodedata.normalize("NFKC", text)
-        for m in re.finditer(r"(?<![A-Za-z'’])([A-Z])(?![A-Za-z'’])", original):
-            letter = m.group(1)
-            following = re.match(r"\s+([a-z]+)", original[m.end() :])
-            article = letter in "AI" and following and following.group(1) not in _CONJUNCTIONS
-            if not article and letter != "I":
-                letters.append(letter.lower())
-    shown = sorted({letter.upper() for letter in letters})
-    unknown = [s for s in shown if s not in mapping]
-    label_codes = sorted({code for _, code in _find_phrases(norm, _label_phrases(item))})
-    if unknown and not [s for s in shown if s in mapping]:
+    failed = _first_problem(reply)
+    if failed:
+        return failed
+    text = reply.text
+    number = _NUMBER.search(text)
+    if number:
+        return _fail(reply, INVALID, f"the number {number.group(1)} beside the option letters")
+    clauses = Clauses(text)
+    letters = _letters(reply)
+    for letter, position, _, _ in letters:
+        if letter.upper() in mapping and clauses.negated(position):
+            return _no_answer(reply, f"negates option {letter.upper()}; not an answer")
+    named = sorted({letter.upper() for letter, *_ in letters if letter.upper() in mapping})
+    known = sorted({ltr.upper() for ltr, _, _, answers in letters if answers} & set(mapping))
+    unknown = sorted({ltr.upper() for ltr, _, explicit, _ in letters if explicit} - set(mapping))
+    labels = _labels(item).find(text, clauses)
+    if unknown and not known:
         valid = ", ".join(sorted(mapping))
-        return Parsed(None, OUT_OF_RANGE, f"option {'/'.join(unknown)} does not exist ({valid})")
-    shown = [s for s in shown if s in mapping]
-    if len(shown) > 1:
-        return Parsed(None, INVALID, f"several options ({', '.join(shown)}); no single answer")
-    if shown:
-        return _settle(item, text, mapping[shown[0]], f"option {shown[0]}", label_codes, "")
-    return _settle(item, text, None, "", label_codes, "option letter")
+        return _fail(reply, OUT_OF_RANGE, f"option {'/'.join(unknown)} does not exist ({valid})")
+    if len(named) + len(unknown) > 1:
+        listed = ", ".join(named + unknown)
+        return _fail(reply, INVALID, f"several options ({listed}); no single answer")
+    fully_labelled = len(item.labels) == item.n_categories
+    if known:
+        code = mapping[known[0]]
+        other = sorted({m.key for m in labels if not m.negated} - {code})
+        if other:
+            written = ", ".join(repr(item.labels[c]) for c in other)
+            return _fail(reply, INVALID, f"option {known[0]} contradicts the label {written}")
+        return _finish(code, reply)
+    return _label_answer(item, reply, text, labels, "option letter", fully_labelled)
 
 
-# ---------------------------------------------------------------- multi-select (Y003)
+# ---------------------------------------------------------------- lists (Y003, Y002)
+
+_NEGATION_GAPS_AFTER = (" ", " is ", " are ", " was ", " were ")
 
 
-def _numbered_choices(norm: str, item: Item, option_map: Mapping[str, int] | None) -> list[str]:
-    """Choices given by their listed number ("2, 8, 11"), mapped through the shown order."""
-    if re.search(r"[a-z]{3,}", norm):
-        return []
-    mapping = {int(k): v for k, v in (option_map or {}).items()} or {
-        int(shown): raw for shown, raw, _ in item.option_lines()
+_JOIN = re.compile(r" ?(?:,|and|or|&|/)? ?(?:also )?")
+
+
+def _coordinated(text: str, mentions: list[_Mention], i: int, before: bool) -> bool:
+    """Is mention ``i`` joined to a neighbouring mention ("faith and obedience")?"""
+    j = i - 1 if before else i + 1
+    if not 0 <= j < len(mentions):
+        return False
+    gap = (
+        text[mentions[j].end : mentions[i].start]
+        if before
+        else text[mentions[i].end : mentions[j].start]
+    )
+    return bool(re.fullmatch(r" ?(?:,|and|or|&|/)? ?(?:also )?", gap))
+
+
+def _apply_negations(text: str, mentions: list[_Mention]) -> tuple[list[_Mention], str | None]:
+    """Mark mentions negated by a negation right beside them; any other negation is unclear.
+
+    "Hard work and not obedience" negates obedience; "obedience is not important" negates
+    obedience. The scope is unclear, and the reply not read, when the negation stands
+    apart from every mention ("I don't think obedience …") or beside a mention joined to
+    another ("not obedience and faith", "faith and obedience are not important").
+    Negations inside a phrase ("not being selfish") belong to the phrase.
+    """
+    masked = _mask(text, mentions)
+    starts = {m.start: i for i, m in enumerate(mentions)}
+    ends = {m.end: i for i, m in enumerate(mentions)}
+    negated = set()
+    for neg in negators(masked):
+        before = neg.end() + 1 if text[neg.end() : neg.end() + 1] == " " else None
+        target, after_mention = starts.get(before), False
+        if target is None:
+            for gap in _NEGATION_GAPS_AFTER:
+                if (
+                    text[neg.start() - len(gap) : neg.start()] == gap
+                    and neg.start() - len(gap) in ends
+                ):
+                    target, after_mention = ends[neg.start() - len(gap)], True
+                    break
+        if target is None or _coordinated(text, mentions, target, before=after_mention):
+            return mentions, f"the negation '{neg.group(0)}' has no clear scope"
+        negated.add(target)
+    return [_Mention(m.start, m.end, m.key, i in negated) for i, m in enumerate(mentions)], None
+
+
+def _restates_list(positions: list[int]) -> bool:
+    """Are these the first shown entries, in the order shown (an echo of the list)?"""
+    return len(positions) >= 3 and positions == list(range(1, len(positions) + 1))
+
+
+_LIST_SPAN = re.compile(r"(?<![\d.])\d+ ?(?:/|-|to) ?\d+(?![\d.])")
+_LIST_NUMBER = re.compile(r"(?<![\w.])(-?\d+(?:\.\d+)?)(?![\w]|\.\d)")
+_NUMBER_LIST_WORDS = frozenset(
+    {
+        "and",
+        "answer",
+        "number",
+        "numbers",
+        "qualities",
+        "choose",
+        "chose",
+        "select",
+        "pick",
+        "the",
+        "are",
+        "would",
+        "aims",
+        "first",
+        "second",
+        "most",
+        "important",
+        "then",
+        "json",
     }
-    keys = []
-    for n in re.findall(r"(?<![\d.])\d+(?![\d.])", norm):
-        position = mapping.get(int(n))
-        keys.append(item.choices[position - 1].key if position else f"#{n}")
-    return keys
+)
+_NONE = re.compile(r"(?:none|none of them|none of these|none of the above|no quality)[ .!]*")
 
 
-def parse_qualities(item: Item, text: str, option_map: Mapping[str, int] | None = None) -> Parsed:
+def _list_numbers(masked: str, mentions: list[_Mention]) -> tuple[list[re.Match], list[re.Match]]:
+    """Numbers of a list reply split into markers ("1. Independence") and free numbers."""
+    starts = {m.start for m in mentions}
+    markers, free = [], []
+    for m in _LIST_NUMBER.finditer(masked):
+        follow = re.match(r"[.):]? ?", masked[m.end() : m.end() + 3])
+        (markers if m.end() + follow.end() in starts else free).append(m)
+    return markers, free
+
+
+def _shown_positions(keys: list[str], item: Item, mapping: Mapping[int, int]) -> list[int]:
+    order = {item.choices[position - 1].key: shown for shown, position in mapping.items()}
+    return [order[k] for k in keys]
+
+
+def _read_numbers(
+    reply: Reply, text: str, item: Item, mapping: Mapping[int, int], what: str
+) -> tuple[list[str] | None, Parsed | None]:
+    """Choices given by their shown numbers ("2, 8, 11"), when the reply has no names."""
+    stray = [w for w in re.findall(r"[a-z]{3,}", text) if w not in _NUMBER_LIST_WORDS]
+    numbers = _LIST_NUMBER.findall(text)
+    if stray or not numbers:
+        return None, _no_answer(reply, f"no {what} found in the reply")
+    if any(not n.lstrip("-").isdigit() for n in numbers):
+        return None, _fail(reply, INVALID, f"{numbers} are not all whole numbers of the list")
+    outside = [int(n) for n in numbers if int(n) not in mapping]
+    if outside:
+        return None, _fail(
+            reply, OUT_OF_RANGE, f"number(s) {outside} not in the list 1–{len(item.choices)}"
+        )
+    shown = list(dict.fromkeys(int(n) for n in numbers))
+    if _restates_list(shown):
+        return None, _fail(reply, INVALID, "restates the list's numbers in order; not a choice")
+    keys = [item.choices[mapping[n] - 1].key for n in shown]
+    return list(dict.fromkeys(keys)), None
+
+
+def _read_list(
+    item: Item, reply: Reply, shown: Mapping[str, int], what: str
+) -> tuple[list[str] | None, list[str], Parsed | None]:
+    """Shared reading of a list reply → (keys chosen in order, keys negated, failure)."""
+    mapping = {int(k): v for k, v in shown.items()}
+    failed = _first_problem(reply)
+    if failed:
+        return None, [], failed
+    if reply.cut:
+        return None, [], _fail(reply, INVALID, f"a cut-off reply may not have finished its {what}")
+    text = reply.text
+    span = _LIST_SPAN.search(text)
+    if span:
+        return (
+            None,
+            [],
+            _fail(reply, INVALID, f"'{span.group(0)}' is a range or a fraction, not a list"),
+        )
+    if item.kind == "aims":
+        text = re.sub(r"\b(?:over |in |for )?the next (?:10|ten) years\b", " ", text)
+    phrases = _QUALITIES if item.kind == "qualities" else _AIMS
+    mentions = phrases.find(text)
+    if not mentions:
+        keys, failed = _read_numbers(reply, text, item, mapping, what)
+        if failed:
+            return None, [], failed
+        if any(True for _ in negators(text)):
+            return None, [], _fail(reply, INVALID, "a negation beside numbers")
+        return keys, [], None
+    asked = next((m for m in mentions if text[m.end : m.end + 2].lstrip().startswith("?")), None)
+    if asked:
+        return (
+            None,
+            [],
+            _no_answer(reply, f"asks '{text[asked.start : asked.end]}?' rather than choosing it"),
+        )
+    mentions, unclear = _apply_negations(text, mentions)
+    if unclear:
+        return None, [], _no_answer(reply, unclear)
+    masked = _mask(text, mentions)
+    _, free = _list_numbers(masked, mentions)
+    if free:
+        listed = ", ".join(m.group(1) for m in free)
+        return (
+            None,
+            [],
+            _fail(reply, INVALID, f"number(s) {listed} beside the names; not one {what}"),
+        )
+    chosen = list(dict.fromkeys(m.key for m in mentions if not m.negated))
+    negated = list(dict.fromkeys(m.key for m in mentions if m.negated))
+    written = list(dict.fromkeys(m.key for m in mentions))
+    if _restates_list(_shown_positions(written, item, mapping)):
+        return (
+            None,
+            [],
+            _fail(reply, INVALID, "restates the list in the order shown; not a choice"),
+        )
+    return chosen, negated, None
+
+
+def _read_qualities(item: Item, reply: Reply, shown: Mapping[str, int]) -> Parsed:
     """Child qualities chosen → Y003 autonomy index in −2..2."""
-    norm = normalise(text)
-    if not norm:
-        return Parsed(None, INVALID, "empty reply")
-    chosen = list(dict.fromkeys(key for _, key in _find_phrases(norm, _QUALITY_PATTERNS)))
+    if _NONE.fullmatch(reply.text) and not reply.cut:
+        return Parsed(0, OK, "chose none of the qualities")
+    chosen, negated, failed = _read_list(item, reply, shown, "list of qualities")
+    if failed:
+        return failed
     if not chosen:
-        chosen = list(dict.fromkeys(_numbered_choices(norm, item, option_map)))
-        unknown = [k for k in chosen if k.startswith("#")]
-        if unknown:
-            n = len(item.choices)
-            return Parsed(None, OUT_OF_RANGE, f"quality number {unknown} not in the list 1–{n}")
-    if not chosen:
-        return _no_answer(text, "quality from the list")
+        return _no_answer(reply, f"every quality named is negated ({', '.join(negated)})")
     limit = item.max_choices or len(item.choices)
     if len(chosen) > limit:
-        return Parsed(
-            None,
-            INVALID,
-            f"{len(chosen)} qualities named, at most {limit} allowed (the reply may echo the list)",
-        )
+        return _fail(reply, INVALID, f"{len(chosen)} qualities named, at most {limit} allowed")
     scores = {c.key: c.score for c in item.choices}
-    return _finish(sum(scores[k] for k in chosen), text, "chose: " + ", ".join(chosen))
+    detail = "chose: " + ", ".join(chosen)
+    if negated:
+        detail += "; not chosen: " + ", ".join(negated)
+    return _finish(sum(scores[k] for k in chosen), reply, detail)
 
 
-# ---------------------------------------------------------------- ranked pair (Y002)
-
-
-def parse_aims(item: Item, text: str, option_map: Mapping[str, int] | None = None) -> Parsed:
-    """First and second national aims (numbers or names) → Y002 index 1/2/3."""
-    norm = normalise(text)
-    if not norm:
-        return Parsed(None, INVALID, "empty reply")
-    keys = [c.key for c in item.choices]
-    aims = list(dict.fromkeys(key for _, key in _find_phrases(norm, _AIM_PATTERNS)))
-    if not aims:
-        mapping = {int(k): v for k, v in (option_map or {}).items()} or {
-            i + 1: i + 1 for i in range(len(keys))
-        }
-        numbers = [int(n) for n in re.findall(r"(?<![\d.])\d+(?![\d.])", norm)]
-        outside = [n for n in numbers if n not in mapping]
-        if outside:
-            return Parsed(None, OUT_OF_RANGE, f"aim number {outside} not in the list 1–{len(keys)}")
-        aims = list(dict.fromkeys(keys[mapping[n] - 1] for n in numbers))
-    if not aims:
-        return _no_answer(text, "pair of aims")
+def _read_aims(item: Item, reply: Reply, shown: Mapping[str, int]) -> Parsed:
+    """The two most important national aims (numbers or names) → Y002 index 1/2/3."""
+    aims, _, failed = _read_list(item, reply, shown, "pair of aims")
+    if failed:
+        return failed
     if len(aims) != 2:
-        return Parsed(None, INVALID, f"needs exactly two different aims, found {aims}")
+        return _no_answer(reply, f"needs exactly two different aims, found {aims or 'none'}")
+    keys = [c.key for c in item.choices]
     first, second = (keys.index(a) + 1 for a in aims)
-    return _finish(postmaterialist_index(first, second), text, f"first={aims[0]}, second={aims[1]}")
+    return _finish(postmaterialist_index(first, second), reply, f"aims: {aims[0]}, {aims[1]}")
 
 
-_PARSERS = {
-    "scale": parse_scale,
-    "options": parse_options,
-    "qualities": parse_qualities,
-    "aims": parse_aims,
+_READERS = {
+    "scale": _read_scale,
+    "options": _read_options,
+    "qualities": _read_qualities,
+    "aims": _read_aims,
 }
 
 
 def parse_answer(
-    item: Item, text: str | None, option_map: Mapping[str, int] | None = None
+    item: Item | str,
+    text: str | None,
+    option_map: Mapping[Any, int] | None = None,
+    *,
+    truncated: bool = False,
 ) -> Parsed:
-    """Parse one reply to ``item``; ``option_map`` maps shown labels to raw codes/positions."""
+    """Parse one reply to ``item`` into a raw code, or a status with the reason.
+
+    Parameters
+    ----------
+    item
+        The item (an :class:`~llmvalues.instruments.Item`) or its code (``"f063"``,
+        ``"F063"``) in the IVS-10 instrument.
+    text
+        The reply; ``None`` (no reply) is recorded as ``missing``.
+    option_map
+        Shown label → raw code (or choice position for Y003/Y002) when the options were
+        shown in another order or with other labels; checked by :func:`shown_map`.
+    truncated
+        The reply was cut off at the token limit (finish_reason ``"length"``): never an
+        answer to a list item, and flagged in the reason of every item.
+
+    Returns
+    -------
+    Parsed
+        ``code`` (raw IVS code) when ``status == "ok"``; otherwise ``None`` with the reason.
+
+    Examples
+    --------
+    >>> parse_answer("f063", "7").code
+    7
+    >>> parse_answer("e025", "My answer is a bit complicated.").status
+    'invalid'
+    """
+    item = _item(item)
+    shown = shown_map(item, option_map)
     if text is None:
         return Parsed(None, MISSING, "no reply")
-    return _PARSERS[item.kind](item, text, option_map)
+    if not isinstance(text, str):
+        raise TypeError(f"a reply must be text or None, got {type(text).__name__}: {text!r}")
+    return _READERS[item.kind](item, prepare(text, truncated), shown)
+
+
+def parse_scale(
+    item: Item | str,
+    text: str | None,
+    option_map: Mapping[Any, int] | None = None,
+    *,
+    truncated: bool = False,
+) -> Parsed:
+    """:func:`parse_answer` for an item answered on a numbered or labelled scale.
+
+    For scales built outside the instrument (ValueLex ratings); raises ``ValueError`` for
+    an item of another kind.
+    """
+    item = _item(item)
+    if item.kind != "scale":
+        raise ValueError(f"item {item.code!r} is answered by {item.kind}, not on a scale")
+    return parse_answer(item, text, option_map, truncated=truncated)

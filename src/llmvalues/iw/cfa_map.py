@@ -12,6 +12,7 @@ from llmvalues.sem.cfa import cfa
 from llmvalues.sem.cfa_result import CFAResult
 from llmvalues.sem.invariance import InvarianceResult, invariance
 from llmvalues.sem.validation import DataError
+from llmvalues.summary import Summary
 
 IW_MODEL = f"tradrat =~ {' + '.join(TRADRAT_ITEMS)}\nsurvself =~ {' + '.join(SURVSELF_ITEMS)}"
 IW_ITEMS = (*TRADRAT_ITEMS, *SURVSELF_ITEMS)
@@ -19,7 +20,27 @@ IW_ITEMS = (*TRADRAT_ITEMS, *SURVSELF_ITEMS)
 
 @dataclass
 class CFAMapResult:
-    """CFA of the IW structure on LLM response sets, optionally with humans and invariance."""
+    """CFA of the IW structure on LLM response sets, optionally with humans and invariance.
+
+    Parameters
+    ----------
+    llm
+        The CFA of the LLM response sets.
+    humans
+        The CFA of the human respondents (when given).
+    invariance
+        Invariance between humans and LLMs, or between groups of LLM response sets.
+    n_sets
+        Complete response sets (the respondents of the LLM CFA).
+    n_dropped
+        Incomplete response sets dropped.
+    n_identities, n_variants
+        Identities and prompt variants among the complete sets.
+    n_patterns
+        Distinct answer patterns among them.
+    comparison
+        What the invariance compares (None without one).
+    """
 
     llm: CFAResult
     humans: CFAResult | None
@@ -32,35 +53,67 @@ class CFAMapResult:
     comparison: str | None
 
     def to_frame(self) -> pd.DataFrame:
-        """Fit indices side by side: one row per fitted sample."""
+        """Fit indices side by side: one row per fitted sample.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Index ``sample`` (``LLMs``, ``humans``); one column per fit index of
+            :attr:`CFAResult.fit_indices`.
+        """
         rows = {"LLMs": self.llm.fit_indices}
         if self.humans is not None:
             rows["humans"] = self.humans.fit_indices
-        return pd.DataFrame(rows).T
+        return pd.DataFrame(rows).T.rename_axis("sample")
 
-    def summary(self) -> str:
-        """Plain-language report: does the two-factor structure hold, with the caveats."""
-        lines = [
-            "Inglehart-Welzel two-factor CFA (traditional/secular: "
-            f"{', '.join(TRADRAT_ITEMS)}; survival/self-expression: "
-            f"{', '.join(SURVSELF_ITEMS)})",
-            "",
-            f"LLM response sets as respondents: {self.n_sets} complete sets "
-            f"({self.n_dropped} incomplete sets dropped), {self.n_identities} identities, "
-            f"{self.n_variants} prompt variants, {self.n_patterns} distinct answer patterns.",
-            "",
-            "LLMs: " + self.llm.verdict(),
-        ]
+    def summary(self) -> Summary:
+        """Does the two-factor structure hold: fit, loadings, invariance, and the caveats.
+
+        Returns
+        -------
+        llmvalues.summary.Summary
+            Table ``Fit`` (headline indices per sample), the LLM CFA's tables (prefixed
+            ``LLMs:``), the humans' loadings and the invariance steps; notes with the
+            verdicts, the caveats and the invariance rule.
+        """
+        ordinal = self.llm.model.ordinal
+        headline = ["chisq", "df", "cfi", "tli", "rmsea", "rmsea_lo", "rmsea_hi", "srmr"]
+        if ordinal:
+            headline += ["chisq_scaled", "cfi_scaled", "tli_scaled", "rmsea_scaled"]
+        tables = {"Fit": self.to_frame()[headline]}
+        llm = self.llm.summary()
+        tables.update({f"LLMs: {caption}": t for caption, t in llm.tables.items()})
         if self.humans is not None:
-            lines += ["", "Humans (unweighted): " + self.humans.verdict()]
-        lines += ["", "Caveats:", *[f"- {c}" for c in self.caveats()]]
+            tables["Humans: Latent Variables"] = self.humans.summary().tables["Latent Variables"]
+        notes = ["LLMs: " + self.llm.verdict()]
+        if self.humans is not None:
+            notes.append("Humans (unweighted): " + self.humans.verdict())
+        notes += [f"Caveat: {c}" for c in self.caveats()]
         if self.invariance is not None:
-            lines += ["", self.invariance.summary()]
-        lines += ["", "Full CFA report for the LLM response sets:", "", self.llm.summary()]
-        return "\n".join(lines)
+            inv = self.invariance.summary()
+            tables[f"Invariance ({self.comparison})"] = inv.to_frame()
+            notes += inv.notes
+        info = {
+            "traditional/secular": ", ".join(TRADRAT_ITEMS),
+            "survival/self-expression": ", ".join(SURVSELF_ITEMS),
+            "complete response sets": self.n_sets,
+            "incomplete sets dropped": self.n_dropped,
+            "identities": self.n_identities,
+            "prompt variants": self.n_variants,
+            "distinct answer patterns": self.n_patterns,
+            "estimator": llm.info["Estimator"],
+        }
+        if self.comparison:
+            info["invariance"] = self.comparison
+        return Summary("Inglehart-Welzel two-factor CFA", tables, notes, info)
 
     def caveats(self) -> list[str]:
-        """What a reader must keep in mind when reading these fit statistics."""
+        """What a reader must keep in mind when reading these fit statistics.
+
+        Returns
+        -------
+        list of str
+        """
         out = [
             "LLM answer sets are not independent respondents: they are clustered by model and "
             "prompt variant (and identical at temperature 0), so chi-square tests and standard "
@@ -81,7 +134,7 @@ class CFAMapResult:
         return out
 
     def __str__(self) -> str:
-        return self.summary()
+        return str(self.summary())
 
 
 def cfa_map(
@@ -94,12 +147,26 @@ def cfa_map(
 ) -> CFAMapResult:
     """Fit the IW two-factor CFA to LLM response sets; with `humans`, test invariance to them.
 
-    responses: a tidy Responses table (llmvalues.responses). Each complete response set
-    (identity, variant, replicate) is one respondent; incomplete sets are dropped and counted.
-    humans: the DataFrame from `llmvalues.iw.ivs.read_ivs` or a path to the user's IVS file;
-    then configural/metric/scalar invariance between humans and LLMs is tested. Without
-    humans, `between="identity"` (or another attribute column) tests invariance between
-    groups of LLM response sets instead.
+    Parameters
+    ----------
+    responses
+        A tidy Responses table (:mod:`llmvalues.responses`). Each complete response set
+        (identity, variant, replicate) is one respondent; incomplete sets are dropped and
+        counted.
+    humans
+        The DataFrame from :func:`llmvalues.iw.ivs.read_ivs` or a path to the user's IVS
+        file; then configural/metric/scalar invariance between humans and LLMs is tested.
+    estimator
+        ``"ordinal"`` (DWLS, lavaan's WLSMV) or ``"ML"``.
+    between
+        Without humans: an attribute column (e.g. ``"identity"``) whose groups of LLM
+        response sets are tested for invariance.
+    waves
+        Waves to read when ``humans`` is a path.
+
+    Returns
+    -------
+    CFAMapResult
     """
     from llmvalues.responses import to_wide, validate_responses
 

@@ -16,8 +16,8 @@ import pandas as pd
 import pyreadstat
 
 from llmvalues.instruments.recode import autonomy_index, postmaterialist_index
+from llmvalues.iw.countries import country_name
 from llmvalues.iw.items import ITEMS, VALID_CODES
-from llmvalues.iw.reference import country_name
 
 # Child qualities behind Y003 (autonomy index) and the two aims behind Y002.
 Y003_COMPONENTS = {

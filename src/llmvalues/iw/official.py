@@ -8,9 +8,12 @@ z-scores (complete cases) → TradAgg = 1.61·tradrat − 0.1, SurvSAgg = 1.81·
 
 from __future__ import annotations
 
+import json
+import zipfile
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from os import PathLike
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -18,6 +21,7 @@ import pandas as pd
 from llmvalues.iw.items import ITEMS
 from llmvalues.iw.ivs import read_ivs
 from llmvalues.iw.presets import OFFICIAL_CONSTANTS, TAO_CONSTANTS, Preset, affine_from_pca
+from llmvalues.summary import Summary
 
 
 def _as_arrays(data, weights) -> tuple[np.ndarray, np.ndarray]:
@@ -193,13 +197,23 @@ def from_ivs(
     # constants: "official", "tao2024" or {"x": (scale, offset), "y": (scale, offset)}.
     # country_means="unweighted" and standardize="unweighted" follow Tao et al. / psych.
     # weights applies when reading a path; a frame brings its own "weight" column.
+    frame, options = _prepare(data, waves, weights, constants, country_means, standardize)
+    return _official_map(frame, *options)
+
+
+def _prepare(data, waves, weights, constants, country_means, standardize) -> tuple:
+    """The checked respondent frame and the options of ``_official_map`` after it."""
     waves = None if waves is None else tuple(sorted({int(v) for v in waves}))
     consts = _constants(constants)
     if country_means not in COUNTRY_MEANS:
         raise ValueError(f"country_means must be one of {COUNTRY_MEANS}, got {country_means!r}")
     if standardize not in COUNTRY_MEANS:
         raise ValueError(f"standardize must be one of {COUNTRY_MEANS}, got {standardize!r}")
-    frame = _respondents(data, waves, weights)
+    return _respondents(data, waves, weights), (waves, consts, country_means, standardize)
+
+
+def _official_map(frame, waves, consts, country_means: str, standardize: str) -> IVSMap:
+    """The whole official computation on a checked respondent frame (``_respondents``)."""
     values = frame[list(ITEMS)].to_numpy(dtype=float)
     w = frame["weight"].to_numpy(dtype=float)
     usable = np.isfinite(w) & (w > 0)  # SPSS drops cases with missing, zero or negative weight
@@ -381,6 +395,10 @@ def _preset(parameters, consts, country_year, country_means, metadata) -> Preset
         intercept=intercept,
         countries=countries,
         trajectories=country_year[["country", "year", "x", "y", "s003", "n"]],
+        trajectories_citation=(
+            "Trajectories: the same computation as the projection and the reference points "
+            "(country x survey-year means of the user's IVS microdata)."
+        ),
         citation=(
             "Computed by llmvalues from the user's IVS microdata (WVS Trend File 1981-2022 / "
             "EVS Trend File ZA7503; cite both) with the official WVS cultural-map method."
@@ -393,3 +411,215 @@ def _preset(parameters, consts, country_year, country_means, metadata) -> Preset
         ),
         metadata=metadata,
     )
+
+
+# ----- bootstrap of the whole computation ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IVSBootstrap:
+    """Bootstrap replicates of :func:`from_ivs`: respondents resampled within country-year.
+
+    Every replicate reruns the whole official computation (moments, correlations, PCA,
+    varimax, score weights, country points) on a resample, so each replicate preset is a
+    consistent pair of projection and reference points. The spread of a placement over
+    the replicates is the sampling uncertainty of the map itself.
+    """
+
+    estimate: Preset  # the full-sample map
+    replicates: tuple[Preset, ...]
+    parameters: pd.DataFrame  # replicate (0 = full sample), item, mean, sd, w_survself, w_tradrat
+    country_year: pd.DataFrame  # replicate (0 = full sample), country, s003, year, s025, x, y, n
+    seed: int
+
+    def __repr__(self) -> str:
+        return f"IVSBootstrap({len(self.replicates)} replicates, seed {self.seed})"
+
+    def country_spread(self) -> pd.DataFrame:
+        """Per reference country: the full-sample point and its bootstrap SD and range."""
+        points = pd.concat(
+            [
+                p.countries[["country", "x", "y"]].assign(replicate=k + 1)
+                for k, p in enumerate(self.replicates)
+            ],
+            ignore_index=True,
+        )
+        grouped = points.groupby("country")
+        out = self.estimate.countries.set_index("country")[["x", "y"]]
+        for axis in ("x", "y"):
+            out[f"{axis}_sd"] = grouped[axis].std()
+            out[f"{axis}_range"] = grouped[axis].max() - grouped[axis].min()
+        return out.reset_index()
+
+    def to_frame(self) -> pd.DataFrame:
+        """Bootstrap SDs of the projection parameters, one row per item."""
+        boot = self.parameters[self.parameters["replicate"] > 0]
+        table = self.parameters[self.parameters["replicate"] == 0].set_index("item")
+        table = table.drop(columns="replicate")
+        spread = boot.groupby("item")[list(table.columns)].std().add_suffix("_sd")
+        return table.join(spread).loc[list(ITEMS)].reset_index()
+
+    def summary(self) -> Summary:
+        """Parameters with bootstrap SDs and the reference countries' bootstrap spread."""
+        meta = self.estimate.metadata
+        return Summary(
+            "Bootstrap of the official IW-map computation",
+            {
+                "projection parameters (bootstrap SD)": self.to_frame().set_index("item"),
+                "reference countries (bootstrap SD and range)": self.country_spread().set_index(
+                    "country"
+                ),
+            },
+            notes=[
+                "Respondents were resampled with replacement within each country-year (S025) "
+                "and the whole computation was rerun for every replicate.",
+                f"Full sample: {meta['n_scored']} scored respondents, waves "
+                f"{meta['waves'] or 'all'}, weights {meta['weights']}.",
+            ],
+            info={"replicates": len(self.replicates), "seed": self.seed},
+        )
+
+    def save(self, path: str | PathLike) -> Path:
+        """Write parameters, country-year points and settings to one zip file."""
+        path = Path(path)
+        settings = {
+            "seed": self.seed,
+            "metadata": _jsonable(self.estimate.metadata),
+        }
+        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("parameters.csv", self.parameters.to_csv(index=False))
+            archive.writestr("country_year.csv", self.country_year.to_csv(index=False))
+            archive.writestr("settings.json", json.dumps(settings, indent=1))
+        return path
+
+    @classmethod
+    def load(cls, path: str | PathLike) -> IVSBootstrap:
+        """Read a bootstrap written by :meth:`save`."""
+        with zipfile.ZipFile(path) as archive:
+            parameters = pd.read_csv(archive.open("parameters.csv"))
+            country_year = pd.read_csv(archive.open("country_year.csv"))
+            settings = json.loads(archive.read("settings.json"))
+        meta = settings["metadata"]
+        meta["constants"] = {a: tuple(v) for a, v in meta["constants"].items()}
+        meta["waves"] = None if meta["waves"] is None else tuple(meta["waves"])
+        keys = sorted(parameters["replicate"].unique())
+        return _bootstrap(
+            [
+                parameters[parameters["replicate"] == k].drop(columns="replicate").set_index("item")
+                for k in keys
+            ],
+            [
+                country_year[country_year["replicate"] == k]
+                .drop(columns="replicate")
+                .reset_index(drop=True)
+                for k in keys
+            ],
+            meta,
+            settings["seed"],
+        )
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def resample_within(groups: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Row indices of a bootstrap resample drawn with replacement within each group."""
+    codes, inverse = np.unique(groups, return_inverse=True)
+    order = np.argsort(inverse, kind="stable")
+    sizes = np.bincount(inverse, minlength=len(codes))
+    starts = np.repeat(np.cumsum(sizes) - sizes, sizes)
+    picks = starts + np.floor(rng.random(len(groups)) * np.repeat(sizes, sizes)).astype(int)
+    return order[picks]
+
+
+def _replicate(frame, seed, waves, consts, country_means, standardize) -> tuple:
+    """One bootstrap map; only what the result keeps (the respondent scores are dropped)."""
+    rng = np.random.default_rng(seed)
+    groups = frame["s025"].fillna(-1).to_numpy()
+    sample = frame.iloc[resample_within(groups, rng)].reset_index(drop=True)
+    sample.attrs = dict(frame.attrs)
+    fit = _official_map(sample, waves, consts, country_means, standardize)
+    return fit.parameters, fit.country_year
+
+
+# what a replicate shares with the full sample (counts and eigenvalues are the full sample's)
+_SHARED_METADATA = ("constants", "country_means", "standardize", "weights", "waves", "source_file")
+
+
+def _bootstrap(
+    parameters: list[pd.DataFrame], country_year: list[pd.DataFrame], meta: dict, seed: int
+) -> IVSBootstrap:
+    """Presets of the full sample (index 0) and the replicates from their tables."""
+    shared = {k: v for k, v in meta.items() if k in _SHARED_METADATA}
+    presets = [
+        _preset(p, meta["constants"], c, meta["country_means"], {**shared, "replicate": k})
+        for k, (p, c) in enumerate(zip(parameters, country_year, strict=True))
+    ]
+    replicates = tuple(replace(p, name=f"ivs bootstrap {k}") for k, p in enumerate(presets))
+    return IVSBootstrap(
+        estimate=replace(presets[0], metadata=meta),
+        replicates=replicates[1:],
+        parameters=pd.concat(
+            [p.reset_index().assign(replicate=k) for k, p in enumerate(parameters)],
+            ignore_index=True,
+        ),
+        country_year=pd.concat(
+            [c.assign(replicate=k) for k, c in enumerate(country_year)], ignore_index=True
+        ),
+        seed=seed,
+    )
+
+
+def bootstrap_ivs(
+    data: str | PathLike | pd.DataFrame,
+    n_boot: int = 200,
+    seed: int = 0,
+    n_jobs: int = 1,
+    waves: Iterable[int] | None = None,
+    weights: str | None = "S017",
+    constants: str | dict = "official",
+    country_means: str = "weighted",
+    standardize: str = "weighted",
+) -> IVSBootstrap:
+    """Bootstrap the official map: resample respondents within country-year, rerun it all.
+
+    Parameters
+    ----------
+    data, waves, weights, constants, country_means, standardize
+        As for :func:`from_ivs` (the trend file is read once).
+    n_boot
+        Number of bootstrap replicates.
+    seed
+        Seed of the resampling; replicate ``k`` uses the ``k``-th child of
+        ``numpy.random.SeedSequence(seed)``, so results do not depend on ``n_jobs``.
+    n_jobs
+        Parallel workers (``joblib.Parallel``; ``-1`` = every core).
+
+    Returns
+    -------
+    IVSBootstrap
+        The full-sample preset, one consistent preset per replicate, and their parameters.
+
+    Raises
+    ------
+    ValueError
+        If ``n_boot`` < 2 or an option is invalid (see :func:`from_ivs`).
+    """
+    from joblib import Parallel, delayed
+
+    if int(n_boot) < 2:
+        raise ValueError(f"n_boot must be at least 2, got {n_boot}")
+    frame, options = _prepare(data, waves, weights, constants, country_means, standardize)
+    estimate = _official_map(frame, *options)
+    children = np.random.SeedSequence(seed).spawn(int(n_boot))
+    tables = Parallel(n_jobs=n_jobs)(delayed(_replicate)(frame, c, *options) for c in children)
+    parameters = [estimate.parameters] + [p for p, _ in tables]
+    country_year = [estimate.country_year] + [c for _, c in tables]
+    return _bootstrap(parameters, country_year, estimate.preset.metadata, int(seed))

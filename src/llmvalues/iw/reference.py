@@ -7,63 +7,15 @@ y = traditional→secular-rational; provenance is in ``data/iw/README.md``.
 from __future__ import annotations
 
 from functools import cache
-from importlib import resources
 
 import pandas as pd
-import pycountry
 
-_DATA = "llmvalues.data.iw"
-
-# Codes the IVS uses where ISO 3166 has none, and shorter names for readable maps.
-IVS_SPECIFIC_COUNTRIES = {909: "Northern Ireland", 915: "Kosovo", 197: "Northern Cyprus"}
-_SHORT_NAMES = {
-    68: "Bolivia",
-    70: "Bosnia and Herzegovina",
-    158: "Taiwan",
-    275: "Palestine",
-    344: "Hong Kong",
-    364: "Iran",
-    410: "South Korea",
-    446: "Macau",
-    498: "Moldova",
-    643: "Russia",
-    704: "Vietnam",
-    792: "Turkey",
-    826: "Great Britain",
-    862: "Venezuela",
-}
+from llmvalues.data.iw import open_text
+from llmvalues.iw.countries import country_iso3, country_name
 
 
-def _open(name: str):
-    return resources.files(_DATA).joinpath(name).open("r", encoding="utf-8")
-
-
-def country_name(code: int) -> str:
-    """English name of an IVS country code (ISO 3166 numeric, or an IVS-specific code)."""
-    code = int(code)
-    if code in IVS_SPECIFIC_COUNTRIES:
-        return IVS_SPECIFIC_COUNTRIES[code]
-    if code in _SHORT_NAMES:
-        return _SHORT_NAMES[code]
-    entry = pycountry.countries.get(numeric=f"{code:03d}")
-    if entry is None:
-        raise KeyError(
-            f"unknown IVS country code {code}: neither ISO 3166 numeric nor IVS-specific"
-        )
-    return getattr(entry, "common_name", entry.name)
-
-
-def country_iso3(code: int) -> str | None:
-    """ISO 3166 alpha-3 of an IVS country code (None for IVS-specific codes)."""
-    entry = pycountry.countries.get(numeric=f"{int(code):03d}")
-    return entry.alpha_3 if entry is not None and int(code) not in IVS_SPECIFIC_COUNTRIES else None
-
-
-@cache
-def tao2024_countries() -> pd.DataFrame:
-    """Tao et al. (2024) country points (107), IVS waves 5–7 pooled, with cultural zones."""
-    with _open("tao2024_countries.csv") as fh:
-        raw = pd.read_csv(fh)
+def _country_points(raw: pd.DataFrame) -> pd.DataFrame:
+    """Published one-point-per-country files (s003, cultural_zone, survself_x, tradsec_y)."""
     return pd.DataFrame(
         {
             "country": [country_name(c) for c in raw["s003"]],
@@ -77,9 +29,23 @@ def tao2024_countries() -> pd.DataFrame:
 
 
 @cache
+def tao2024_countries() -> pd.DataFrame:
+    """Tao et al. (2024) country points (107), IVS waves 5–7 pooled, with cultural zones."""
+    with open_text("tao2024_countries.csv") as fh:
+        return _country_points(pd.read_csv(fh))
+
+
+@cache
+def hall2025_countries() -> pd.DataFrame:
+    """Hall's 107 country centroids: his waves 5–7 projection, all respondents pooled."""
+    with open_text("hall2025_countries.csv") as fh:
+        return _country_points(pd.read_csv(fh))
+
+
+@cache
 def country_trajectories() -> pd.DataFrame:
     """Official-method country × survey-year points 1981–2023 (The Economist's replication)."""
-    with _open("country_year_economist2026.csv") as fh:
+    with open_text("country_year_economist2026.csv") as fh:
         raw = pd.read_csv(fh)
     codes = (raw["S025"] // 10000).astype(int)
     zones = tao2024_countries().set_index("s003")["cultural_zone"]
@@ -100,14 +66,14 @@ def country_trajectories() -> pd.DataFrame:
 @cache
 def ivs_pca_parameters() -> pd.DataFrame:
     """Official-method item means, SDs and regression-score weights (IVS waves 5–7, Hall)."""
-    with _open("ivs_pca_hall2025.csv") as fh:
+    with open_text("ivs_pca_hall2025.csv") as fh:
         return pd.read_csv(fh).set_index("item")
 
 
 @cache
 def tao2024_projection() -> pd.DataFrame:
     """Tao et al.'s affine projection (rows: intercept + 10 items; columns x, y)."""
-    with _open("tao2024_projection.csv") as fh:
+    with open_text("tao2024_projection.csv") as fh:
         raw = pd.read_csv(fh).set_index("term")
     return raw.rename(columns={"survself_x": "x", "tradsec_y": "y"})
 
@@ -115,6 +81,6 @@ def tao2024_projection() -> pd.DataFrame:
 @cache
 def hall2026_llm_points() -> pd.DataFrame:
     """73 published chatbot positions (Hall 2026; official constants, one chat per persona)."""
-    with _open("hall2026_llm_points.csv") as fh:
+    with open_text("hall2026_llm_points.csv") as fh:
         raw = pd.read_csv(fh)
     return raw.rename(columns={"survself_x": "x", "tradsec_y": "y"})

@@ -9,7 +9,8 @@ import pandas as pd
 from adjustText import adjust_text
 from matplotlib import patheffects
 
-from llmvalues.iw.presets import Preset, load_preset
+from llmvalues.iw.countries import resolve_country
+from llmvalues.iw.presets import DEFAULT_PRESET, Preset, load_preset
 from llmvalues.plots.style import AXIS_LABELS, CULTURAL_ZONES, LLM_COLOR, figure_style, zone_style
 
 # a white outline keeps labels legible over ellipses, lines and other points
@@ -63,8 +64,19 @@ def _draw_trajectories(ax, trajectories: pd.DataFrame, countries: Iterable[str])
         ax.text(xs[0], ys[0], f"{int(path['year'].iloc[0])}", fontsize=4.5, color=colour)
 
 
+def _trajectory_names(preset: Preset, trajectories: Iterable[str] | str | bool) -> list[str]:
+    """The trajectory countries asked for, resolved in any spelling; unknown ones are errors."""
+    available = list(preset.trajectories["country"].unique())
+    if trajectories is True:
+        return available
+    if isinstance(trajectories, str):
+        trajectories = trajectories.split(",")
+    where = f"the countries with trajectories in preset {preset.name!r}"
+    return [resolve_country(name, available, where) for name in trajectories]
+
+
 def plot_map(
-    preset: str | Preset = "wvs_official",
+    preset: str | Preset = DEFAULT_PRESET,
     points: pd.DataFrame | None = None,
     ax=None,
     trajectories: Iterable[str] | bool = False,
@@ -74,8 +86,11 @@ def plot_map(
 ):
     """Draw the IW map with ``preset``'s countries and optional LLM ``points`` (index = label).
 
-    ``trajectories``: country names whose survey-wave paths are drawn as arrows (or True
-    for all; only presets with trajectories). Returns ``(fig, ax)``.
+    ``trajectories``: country names whose survey-wave paths are drawn as arrows (a list, or
+    one comma-separated string; any spelling :mod:`llmvalues.iw.countries` resolves, spaces
+    around names ignored), or True for all; only presets with trajectories. An unknown
+    country raises :class:`~llmvalues.iw.countries.CountryError` listing near matches.
+    Returns ``(fig, ax)``.
     """
     preset = load_preset(preset)
     with figure_style():
@@ -87,10 +102,7 @@ def plot_map(
         if trajectories:
             if preset.trajectories is None:
                 raise ValueError(f"preset {preset.name!r} has no country trajectories")
-            names = (
-                preset.trajectories["country"].unique() if trajectories is True else trajectories
-            )
-            _draw_trajectories(ax, preset.trajectories, names)
+            _draw_trajectories(ax, preset.trajectories, _trajectory_names(preset, trajectories))
         if points is not None and len(points):
             ax.scatter(
                 points["x"],
@@ -131,10 +143,11 @@ def plot_map(
                 arrowprops={"arrowstyle": "-", "color": "#9E9E9E", "lw": 0.3},
             )
         if caption:
+            drawn = f" {preset.trajectories_citation}" if trajectories else ""
             fig.text(
                 0.01,
                 -0.01,
-                f"Reference points: {preset.citation}",
+                f"Reference points: {preset.citation}{drawn}",
                 fontsize=5.5,
                 color="#5A5A5A",
                 wrap=True,

@@ -138,7 +138,7 @@ def plot_scores(
         for k, model in enumerate(models):
             sub = scores[scores["model"] == model].set_index(dimension).reindex(dims)
             y = np.arange(len(dims)) + offsets[k]
-            err = np.vstack([sub["score"] - sub["low"], sub["high"] - sub["score"]])
+            err = np.vstack([sub["score"] - sub["lo"], sub["hi"] - sub["score"]])
             ax.errorbar(
                 sub["score"],
                 y,

@@ -7,7 +7,14 @@ Nothing here knows of the Inglehart–Welzel map: its application (``cfa_map``) 
 from llmvalues.sem.cfa import cfa
 from llmvalues.sem.cfa_result import CFAResult
 from llmvalues.sem.efa import EFAResult, efa
-from llmvalues.sem.factorability import bartlett, kmo, parallel_analysis
+from llmvalues.sem.factorability import (
+    BartlettResult,
+    KMOResult,
+    ParallelResult,
+    bartlett,
+    kmo,
+    parallel_analysis,
+)
 from llmvalues.sem.invariance import InvarianceResult, invariance
 from llmvalues.sem.polychoric import PolychoricResult, polychoric
 from llmvalues.sem.reliability import AlphaResult, OmegaResult, alpha, omega
@@ -16,12 +23,15 @@ from llmvalues.sem.validation import DataError
 
 __all__ = [
     "AlphaResult",
+    "BartlettResult",
     "CFAResult",
     "DataError",
     "EFAResult",
     "InvarianceResult",
+    "KMOResult",
     "ModelSyntaxError",
     "OmegaResult",
+    "ParallelResult",
     "PolychoricResult",
     "alpha",
     "bartlett",

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from . import fit_indices as fi
-from .cfa_result import CFAResult
+from .cfa_result import RMSEA_LEVEL, CFAResult
 from .estimation import Discrepancy, GroupStats, fit_model, information, standard_errors
 from .model import MeasurementModel
 from .modindices import modification_indices
@@ -24,7 +24,25 @@ ESTIMATORS = ("ML", "ordinal")
 
 @dataclass
 class PreparedData:
-    """Validated groups and their sample statistics (reusable across nested models)."""
+    """Validated groups and their sample statistics (reusable across nested models).
+
+    Parameters
+    ----------
+    spec
+        The parsed model.
+    estimator
+        ``"ML"`` or ``"ordinal"``.
+    group
+        The grouping column (None for one group).
+    labels
+        Group labels.
+    stats
+        Sample statistics per group.
+    n_thresholds
+        Thresholds per item (ordinal).
+    n_dropped
+        Rows dropped for a missing item.
+    """
 
     spec: ModelSpec
     estimator: str
@@ -47,13 +65,34 @@ def cfa(
 ) -> CFAResult:
     """Fit a confirmatory factor model written in lavaan syntax; return fit, loadings, report.
 
-    estimator="ML": normal-theory maximum likelihood on the covariance matrix (lavaan's
-    default). estimator="ordinal": DWLS on polychoric correlations with thresholds, lavaan's
-    WLSMV point estimates, robust standard errors and the scaled-shifted test statistic.
-    `group` fits one model per group; `group_equal` ties parameters across groups using
-    lavaan's keywords ("loadings", "intercepts"/"thresholds", "residuals", ...).
-    Rows with a missing item are dropped (listwise, the only policy offered here); the
-    result reports how many.
+    Parameters
+    ----------
+    data
+        Item data (and the ``group`` column).
+    model
+        The model in lavaan syntax, or a parsed :class:`~llmvalues.sem.syntax.ModelSpec`.
+    estimator
+        ``"ML"``: normal-theory maximum likelihood on the covariance matrix (lavaan's
+        default). ``"ordinal"``: DWLS on polychoric correlations with thresholds, lavaan's
+        WLSMV point estimates, robust standard errors and the scaled-shifted statistic.
+    group
+        Column whose groups get one model each.
+    group_equal
+        Parameters tied across groups, with lavaan's keywords (``"loadings"``,
+        ``"intercepts"``/``"thresholds"``, ``"residuals"``, …).
+    missing
+        Only ``"listwise"``: rows with a missing item are dropped, and counted.
+
+    Returns
+    -------
+    CFAResult
+
+    Raises
+    ------
+    DataError
+        For data the model cannot be fitted to (names the column, row or group).
+    ModelSyntaxError
+        For a model that cannot be read or is not identified.
     """
     if isinstance(group_equal, str):
         group_equal = (group_equal,)
@@ -71,7 +110,18 @@ def prepare(
     *,
     missing: str = "listwise",
 ) -> PreparedData:
-    """Validate the data for a model and compute each group's sample statistics."""
+    """Validate the data for a model and compute each group's sample statistics.
+
+    Parameters
+    ----------
+    data, model, estimator, group, missing
+        As for :func:`cfa`.
+
+    Returns
+    -------
+    PreparedData
+        Reusable by :func:`fit_prepared` for nested models of the same data.
+    """
     if estimator not in ESTIMATORS:
         raise ValueError(f"estimator={estimator!r}: choose one of {ESTIMATORS}")
     if missing != "listwise":
@@ -84,7 +134,19 @@ def prepare(
 
 
 def fit_prepared(prepared: PreparedData, group_equal: tuple[str, ...] = ()) -> CFAResult:
-    """Fit the model to prepared data with the given cross-group equality constraints."""
+    """Fit the model to prepared data with the given cross-group equality constraints.
+
+    Parameters
+    ----------
+    prepared
+        From :func:`prepare`.
+    group_equal
+        Parameters tied across groups (lavaan's keywords).
+
+    Returns
+    -------
+    CFAResult
+    """
     spec, stats, n_thr = prepared.spec, prepared.stats, prepared.n_thresholds
     ordinal = prepared.estimator == "ordinal"
     mm = MeasurementModel(
@@ -226,7 +288,7 @@ def _fit_indices(mm, disc, est, stats, df) -> dict[str, float]:
         )
         df_base = g * mm.p * (mm.p - 1) // 2
         n_rmsea = n
-    lo, hi = fi.rmsea_ci(chisq, df, n_rmsea, g)
+    lo, hi = fi.rmsea_ci(chisq, df, n_rmsea, g, level=RMSEA_LEVEL)
     out = {
         "chisq": chisq,
         "df": float(df),
@@ -234,14 +296,19 @@ def _fit_indices(mm, disc, est, stats, df) -> dict[str, float]:
         "cfi": fi.cfi(chisq, df, base, df_base),
         "tli": fi.tli(chisq, df, base, df_base),
         "rmsea": fi.rmsea(chisq, df, n_rmsea, g),
-        "rmsea_ci_lower": lo,
-        "rmsea_ci_upper": hi,
+        "rmsea_lo": lo,
+        "rmsea_hi": hi,
+        "rmsea_pvalue": fi.rmsea_pvalue(chisq, df, n_rmsea, g, 0.05),
+        "rmsea_notclose_pvalue": 1.0 - fi.rmsea_pvalue(chisq, df, n_rmsea, g, 0.08),
         "srmr": _srmr(mm, est, stats, disc),
         "baseline_chisq": base,
         "baseline_df": float(df_base),
+        "baseline_pvalue": fi.pvalue(base, df_base),
         "npar": float(mm.n_free),
         "ntotal": float(n),
     }
+    if not mm.ordinal:
+        out.update(_information_criteria(mm, est, stats))
     if mm.ordinal:
         gammas = [s.gamma for s in stats]
         tr1, tr2 = ugamma_traces(est.jacobian, disc.weights, gammas, disc.frac)
@@ -263,7 +330,26 @@ def _fit_indices(mm, disc, est, stats, df) -> dict[str, float]:
                 "baseline_chisq_scaled": tb_s,
             }
         )
-    return out
+    return {k: float(v) for k, v in out.items()}
+
+
+def _information_criteria(mm, est, stats) -> dict[str, float]:
+    """Log-likelihoods of the model (H0) and the saturated model (H1), AIC, BIC, SABIC (ML)."""
+    h0 = h1 = 0.0
+    for mats, s in zip(mm.matrices(est.theta), stats, strict=True):
+        sigma, mu = mm.implied(mats)
+        means = (s.mean, mu) if mm.meanstructure else (None, None)
+        h0 += fi.ml_loglik(s.cov, sigma, s.n, *means)
+        h1 += fi.ml_loglik(s.cov, s.cov, s.n)
+    n = sum(s.n for s in stats)
+    k = mm.n_free
+    return {
+        "logl": h0,
+        "unrestricted_logl": h1,
+        "aic": -2 * h0 + 2 * k,
+        "bic": -2 * h0 + np.log(n) * k,
+        "bic2": -2 * h0 + np.log((n + 2) / 24) * k,
+    }
 
 
 def _embed(j: np.ndarray, k: int, n_groups: int) -> np.ndarray:

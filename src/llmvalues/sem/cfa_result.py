@@ -8,17 +8,51 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
+from llmvalues.summary import Summary
+
 from .estimation import Estimate, GroupStats
 from .model import MeasurementModel
 from .syntax import ModelSpec
 
+#: the probability of lavaan's RMSEA interval
+RMSEA_LEVEL = 0.90
 #: conventional cut-offs (Hu & Bentler 1999) used for the plain-language verdict
 CUTOFFS = {"cfi": 0.95, "tli": 0.95, "rmsea": 0.06, "srmr": 0.08}
 
 
 @dataclass
 class CFAResult:
-    """Fitted confirmatory factor model (read `.fit_indices`, `.loadings`, `.summary()`)."""
+    """Fitted confirmatory factor model (read `.fit_indices`, `.loadings`, `.summary()`).
+
+    Parameters
+    ----------
+    spec
+        The parsed model.
+    model
+        The measurement model (parameter layout).
+    estimate
+        Estimated free parameters and the optimiser's record.
+    se
+        Standard errors of the free parameters.
+    stats
+        Sample statistics per group.
+    fit_indices
+        lavaan's fit measures with ``_`` for ``.`` (``chisq``, ``cfi``, ``rmsea``,
+        ``rmsea_lo``/``rmsea_hi`` (90% interval), ``srmr``, ``aic``, …; ``*_scaled`` for
+        the ordinal estimator).
+    modindices
+        Modification indices, largest first.
+    estimator
+        ``"ML"`` or ``"ordinal"``.
+    group
+        The grouping column (None for one group).
+    group_labels
+        Labels of the groups (``["all"]`` for one group).
+    group_equal
+        Parameters tied across groups.
+    n_dropped
+        Rows dropped for a missing item.
+    """
 
     spec: ModelSpec
     model: MeasurementModel
@@ -43,11 +77,24 @@ class CFAResult:
         return self._params
 
     def to_frame(self) -> pd.DataFrame:
-        """The parameter table (like lavaan's parameterEstimates with std.all)."""
+        """The parameter table (like lavaan's parameterEstimates with std.all).
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per parameter: ``group``, ``lhs``, ``op``, ``rhs``, ``est``, ``se``,
+            ``z``, ``pvalue``, ``std_all``, ``free``.
+        """
         return self.params.copy()
 
     def fit_frame(self) -> pd.DataFrame:
-        """The fit indices as a one-column DataFrame (index = lavaan's names with _)."""
+        """The fit indices as a one-column DataFrame.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Column ``value``, index = lavaan's names with ``_``.
+        """
         return pd.DataFrame({"value": pd.Series(self.fit_indices)})
 
     @property
@@ -71,7 +118,13 @@ class CFAResult:
         return self.estimate.converged
 
     def residual_correlations(self) -> dict[str, pd.DataFrame]:
-        """Observed minus implied correlations per group (lavaan's residuals(type='cor'))."""
+        """Observed minus implied correlations per group (lavaan's residuals(type='cor')).
+
+        Returns
+        -------
+        dict
+            Group label → items × items residuals.
+        """
         out = {}
         items = self.model.items
         for lab, mats, s in zip(
@@ -105,12 +158,31 @@ class CFAResult:
         return out
 
     def modification_hints(self, top: int = 5, min_mi: float = 3.84) -> pd.DataFrame:
-        """The largest modification indices above `min_mi` (chi-square, 1 df, p < .05)."""
+        """The largest modification indices above `min_mi` (chi-square, 1 df, p < .05).
+
+        Parameters
+        ----------
+        top
+            How many.
+        min_mi
+            The smallest index shown.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Rows of :attr:`modindices`.
+        """
         mi = self.modindices
         return mi[mi["mi"] >= min_mi].head(top).reset_index(drop=True)
 
     def fits_by_cutoffs(self) -> bool:
-        """True when CFI, TLI >= .95, RMSEA <= .06 and SRMR <= .08 (Hu & Bentler 1999)."""
+        """True when CFI, TLI >= .95, RMSEA <= .06 and SRMR <= .08 (Hu & Bentler 1999).
+
+        Returns
+        -------
+        bool
+            By the scaled indices for the ordinal estimator.
+        """
         f = self._headline_fit()
         return (
             f["cfi"] >= CUTOFFS["cfi"]
@@ -131,77 +203,71 @@ class CFAResult:
         return {k: f[k] for k in ("cfi", "tli", "rmsea", "srmr")}
 
     # ----------------------------------------------------------------- report
-    def summary(self, modindices: int = 5) -> str:
-        """A printable report laid out like lavaan's summary(fit, fit.measures=TRUE)."""
-        f = self.fit_indices
+    def summary(self, modindices: int = 5) -> Summary:
+        """The report of lavaan's ``summary(fit, fit.measures=TRUE, standardized=TRUE)``.
+
+        Parameters
+        ----------
+        modindices
+            How many of the largest modification indices (MI >= 3.84) to list; 0 for none.
+
+        Returns
+        -------
+        llmvalues.summary.Summary
+            Facts (estimator, optimisation, parameters, observations), the fit tables in
+            lavaan's order (user model test, baseline model test, CFI/TLI, log-likelihood
+            and information criteria for ML, RMSEA with its 90% interval and close-fit
+            tests, SRMR), one parameter table per lavaan section (latent variables,
+            covariances, intercepts, thresholds, variances, scales; per group when
+            multi-group) with ``est``, ``se``, ``z``, ``pvalue`` and ``std_all``, and the
+            largest modification indices. The notes hold the warnings and the verdict.
+        """
+        ordinal = self.model.ordinal
         est = self.estimate
-        lines = [
-            f"llmvalues CFA {'(ordinal: DWLS on polychoric correlations)' if self.model.ordinal else '(ML)'}",
-            "",
-        ]
         status = "normally" if est.converged else "WITHOUT CONVERGENCE"
-        lines.append(f"  Optimisation ended {status} after {est.iterations} iterations")
-        lines.append(f"  ({est.message})")
-        lines.append(_kv("Estimator", "DWLS" if self.model.ordinal else "ML"))
-        lines.append(_kv("Number of model parameters", f"{self.model.n_free}"))
+        info: dict[str, object] = {
+            "Estimator": "DWLS" if ordinal else "ML",
+            "Optimisation": f"ended {status} after {est.iterations} iterations ({est.message})",
+            "Number of model parameters": self.model.n_free,
+        }
         if self.group is not None:
-            lines.append(_kv("Number of groups", f"{len(self.group_labels)}"))
+            info["Number of groups"] = len(self.group_labels)
             if self.group_equal:
-                lines.append(_kv("Equal across groups", ", ".join(self.group_equal)))
+                info["Equal across groups"] = ", ".join(self.group_equal)
         for lab, n in self.n_obs.items():
-            name = "Number of observations" + (f" ({lab})" if self.group else "")
-            lines.append(_kv(name, f"{n}"))
+            info["Number of observations" + (f" ({lab})" if self.group else "")] = n
         if self.n_dropped:
-            lines.append(_kv("Rows dropped (missing item, listwise)", f"{self.n_dropped}"))
-        lines += ["", "Model Test User Model:"]
-        if self.model.ordinal:
-            lines.append(f"  {'':38}{'Standard':>10}{'Scaled':>10}")
-            lines.append(_kv2("Test statistic", f["chisq"], f["chisq_scaled"]))
-            lines.append(_kv2("Degrees of freedom", f["df"], f["df_scaled"], fmt="{:.0f}"))
-            lines.append(_kv2("P-value (Chi-square)", f["pvalue"], f["pvalue_scaled"]))
-            lines.append(_kv2("Scaling correction factor", None, f["scaling_factor"]))
-            lines.append(_kv2("Shift parameter", None, f["shift_parameter"]))
-            lines.append("    (Standard = DWLS statistic, not lavaan's robust one;")
-            lines.append("     Scaled = mean- and variance-adjusted, as lavaan's WLSMV)")
-        else:
-            lines.append(_kv("Test statistic", f"{f['chisq']:.3f}"))
-            lines.append(_kv("Degrees of freedom", f"{f['df']:.0f}"))
-            lines.append(_kv("P-value (Chi-square)", f"{f['pvalue']:.3f}"))
-        lines += ["", "User Model versus Baseline Model:"]
-        if self.model.ordinal:
-            lines.append(_kv2("Comparative Fit Index (CFI)", f["cfi"], f["cfi_scaled"]))
-            lines.append(_kv2("Tucker-Lewis Index (TLI)", f["tli"], f["tli_scaled"]))
-            lines += ["", "Root Mean Square Error of Approximation:"]
-            lines.append(_kv2("RMSEA", f["rmsea"], f["rmsea_scaled"]))
-            lines.append(_kv2("90 Percent confidence interval - lower", f["rmsea_ci_lower"], None))
-            lines.append(_kv2("90 Percent confidence interval - upper", f["rmsea_ci_upper"], None))
-        else:
-            lines.append(_kv("Comparative Fit Index (CFI)", f"{f['cfi']:.3f}"))
-            lines.append(_kv("Tucker-Lewis Index (TLI)", f"{f['tli']:.3f}"))
-            lines += ["", "Root Mean Square Error of Approximation:"]
-            lines.append(_kv("RMSEA", f"{f['rmsea']:.3f}"))
-            lines.append(
-                _kv("90 Percent confidence interval - lower", f"{f['rmsea_ci_lower']:.3f}")
+            info["Rows dropped (missing item, listwise)"] = self.n_dropped
+        tables = self._fit_tables()
+        for caption, table in self._parameter_sections():
+            tables[caption] = table
+        hints = self.modification_hints(modindices) if modindices else pd.DataFrame()
+        if not hints.empty:
+            cols = ["lhs", "op", "rhs", "mi", "epc"]
+            if self.group is not None:
+                cols = ["group", *cols]
+            caption = f"Modification indices (largest {len(hints)}, MI >= 3.84)"
+            tables[caption] = hints[cols].reset_index(drop=True)
+        notes = [f"WARNING: {w}" for w in self.warnings]
+        if ordinal:
+            notes.append(
+                "Standard = DWLS statistic, not lavaan's robust one; Scaled = mean- and "
+                "variance-adjusted, as lavaan's WLSMV."
             )
-            lines.append(
-                _kv("90 Percent confidence interval - upper", f"{f['rmsea_ci_upper']:.3f}")
-            )
-        lines += ["", "Standardized Root Mean Square Residual:", _kv("SRMR", f"{f['srmr']:.3f}")]
-        for w in self.warnings:
-            lines.append(f"  WARNING: {w}")
-        lines += ["", "Verdict: " + self.verdict()]
-        lines += ["", "Parameter Estimates:"]
-        lines += self._param_lines()
-        hints = self.modification_hints(modindices)
-        if modindices and not hints.empty:
-            lines += ["", f"Modification indices (largest {len(hints)}, MI >= 3.84):"]
-            for r in hints.itertuples():
-                grp = f" [{r.group}]" if self.group else ""
-                lines.append(f"  {r.lhs} {r.op} {r.rhs}{grp}: MI = {r.mi:.2f}, EPC = {r.epc:.3f}")
-        return "\n".join(lines)
+        notes.append("Verdict: " + self.verdict())
+        title = "llmvalues CFA " + (
+            "(ordinal: DWLS on polychoric correlations)" if ordinal else "(ML)"
+        )
+        return Summary(title, tables, notes, info)
 
     def verdict(self) -> str:
-        """Plain-language fit verdict by the conventional cut-offs, stated as such."""
+        """Plain-language fit verdict by the conventional cut-offs, stated as such.
+
+        Returns
+        -------
+        str
+            The headline indices, the rule and whether the structure holds, with the warnings.
+        """
         h = self._headline_fit()
         which = " (scaled)" if self.model.ordinal else ""
         caution = " Caution: " + "; ".join(self.warnings) + "." if self.warnings else ""
@@ -209,26 +275,95 @@ class CFAResult:
             f"CFI{which} = {h['cfi']:.3f}, TLI{which} = {h['tli']:.3f}, "
             f"RMSEA{which} = {h['rmsea']:.3f}, SRMR = {h['srmr']:.3f}. "
         )
-        if self.fits_by_cutoffs():
-            return (
-                txt
-                + (
-                    "By the common cut-offs (CFI/TLI >= .95, RMSEA <= .06, SRMR <= .08; "
-                    "Hu & Bentler 1999) the structure holds."
-                )
-                + caution
-            )
-        return (
-            txt
-            + (
-                "By the common cut-offs (CFI/TLI >= .95, RMSEA <= .06, SRMR <= .08; Hu & Bentler "
-                "1999) the structure does NOT hold for these data."
-            )
-            + caution
+        rule = (
+            "By the common cut-offs (CFI/TLI >= .95, RMSEA <= .06, SRMR <= .08; Hu & Bentler 1999)"
         )
+        if self.fits_by_cutoffs():
+            return f"{txt}{rule} the structure holds.{caution}"
+        return f"{txt}{rule} the structure does NOT hold for these data.{caution}"
 
     def __str__(self) -> str:
-        return self.summary()
+        return str(self.summary())
+
+    def _fit_tables(self) -> dict[str, pd.DataFrame]:
+        """lavaan's fit sections; columns ``standard`` and ``scaled`` for the ordinal estimator."""
+        f = self.fit_indices
+        ordinal = self.model.ordinal
+        pct = f"{RMSEA_LEVEL:.0%}".rstrip("%") + " Percent confidence interval"
+        sections = {
+            "Model Test User Model": [
+                ("Test statistic", "chisq", "chisq_scaled"),
+                ("Degrees of freedom", "df", "df_scaled"),
+                ("P-value (Chi-square)", "pvalue", "pvalue_scaled"),
+            ],
+            "Model Test Baseline Model": [
+                ("Test statistic", "baseline_chisq", "baseline_chisq_scaled"),
+                ("Degrees of freedom", "baseline_df", "baseline_df"),
+                ("P-value", "baseline_pvalue", None),
+            ],
+            "User Model versus Baseline Model": [
+                ("Comparative Fit Index (CFI)", "cfi", "cfi_scaled"),
+                ("Tucker-Lewis Index (TLI)", "tli", "tli_scaled"),
+            ],
+            "Loglikelihood and Information Criteria": [
+                ("Loglikelihood user model (H0)", "logl", None),
+                ("Loglikelihood unrestricted model (H1)", "unrestricted_logl", None),
+                ("Akaike (AIC)", "aic", None),
+                ("Bayesian (BIC)", "bic", None),
+                ("Sample-size adjusted Bayesian (SABIC)", "bic2", None),
+            ],
+            "Root Mean Square Error of Approximation": [
+                ("RMSEA", "rmsea", "rmsea_scaled"),
+                (f"{pct} - lower", "rmsea_lo", None),
+                (f"{pct} - upper", "rmsea_hi", None),
+                ("P-value H_0: RMSEA <= 0.050", "rmsea_pvalue", None),
+                ("P-value H_0: RMSEA >= 0.080", "rmsea_notclose_pvalue", None),
+            ],
+            "Standardized Root Mean Square Residual": [("SRMR", "srmr", "srmr")],
+        }
+        if ordinal:
+            sections["Model Test User Model"] += [
+                ("Scaling correction factor", None, "scaling_factor"),
+                ("Shift parameter", None, "shift_parameter"),
+            ]
+            del sections["Loglikelihood and Information Criteria"]
+
+        def value(key: str | None) -> object:
+            if key is None or key not in f:
+                return np.nan
+            return int(f[key]) if key.endswith("df") or key == "df_scaled" else f[key]
+
+        out = {}
+        for caption, rows in sections.items():
+            index = pd.Index([label for label, _, _ in rows], name="measure")
+            columns = {"standard": [value(a) for _, a, _ in rows]}
+            if ordinal:
+                columns["scaled"] = [value(b) for _, _, b in rows]
+            out[caption] = pd.DataFrame(columns, index=index, dtype=object)
+        return out
+
+    def _parameter_sections(self) -> list[tuple[str, pd.DataFrame]]:
+        """(caption, table) per lavaan section of the parameter estimates, per group."""
+        t = self.params
+        cols = ["lhs", "op", "rhs", "est", "se", "z", "pvalue", "std_all"]
+        same = t["lhs"] == t["rhs"]
+        sections = [
+            ("Latent Variables", t["op"] == "=~"),
+            ("Covariances", (t["op"] == "~~") & ~same),
+            ("Intercepts", t["op"] == "~1"),
+            ("Thresholds", t["op"] == "|"),
+            ("Variances", (t["op"] == "~~") & same),
+            ("Scales y*", t["op"] == "~*~"),
+        ]
+        out = []
+        for lab in self.group_labels:
+            in_group = t["group"] == lab
+            prefix = f"Group {lab} [{self.group}]: " if self.group is not None else ""
+            for title, rows in sections:
+                sub = t.loc[in_group & rows, cols]
+                if not sub.empty:
+                    out.append((prefix + title, sub.reset_index(drop=True)))
+        return out
 
     # ----------------------------------------------------------------- internals
     def _param_table(self) -> pd.DataFrame:
@@ -306,70 +441,6 @@ class CFAResult:
                         }
                     )
         return pd.DataFrame(rows)
-
-    def _param_lines(self) -> list[str]:
-        t = self.params
-        sections = [
-            ("=~", "Latent Variables:"),
-            ("~~f", "Covariances and variances of factors:"),
-            ("~~i", "Residual (co)variances:"),
-            ("~1", "Intercepts / means:"),
-            ("|", "Thresholds:"),
-        ]
-        factors = set(self.model.factors)
-        out = []
-        for lab in self.group_labels:
-            tg = t[t["group"] == lab]
-            if self.group is not None:
-                out += ["", f"Group {lab} [{self.group}]:"]
-            for key, title in sections:
-                if key == "~~f":
-                    sub = tg[(tg["op"] == "~~") & tg["lhs"].isin(factors)]
-                elif key == "~~i":
-                    sub = tg[(tg["op"] == "~~") & ~tg["lhs"].isin(factors)]
-                else:
-                    sub = tg[tg["op"] == key]
-                if sub.empty:
-                    continue
-                out += [
-                    "",
-                    title,
-                    f"  {'':26}{'Estimate':>10}{'Std.Err':>10}{'z-value':>10}"
-                    f"{'P(>|z|)':>10}{'Std.all':>10}",
-                ]
-                last = None
-                for r in sub.itertuples():
-                    if key == "=~" and r.lhs != last:
-                        out.append(f"  {r.lhs} =~")
-                        last = r.lhs
-                    name = (
-                        r.rhs
-                        if key == "=~"
-                        else (
-                            f"{r.lhs} ~~ {r.rhs}"
-                            if r.op == "~~"
-                            else f"{r.lhs}{'|' + r.rhs if r.op == '|' else ''}"
-                        )
-                    )
-                    out.append(
-                        f"    {name:24}{r.est:10.3f}{_num(r.se)}{_num(r.z, 2)}{_num(r.pvalue)}"
-                        f"{_num(r.std_all)}"
-                    )
-        return out
-
-
-def _num(x: float, d: int = 3) -> str:
-    return f"{x:10.{d}f}" if np.isfinite(x) else " " * 10
-
-
-def _kv(key: str, value: str) -> str:
-    return f"  {key:40}{value:>18}"
-
-
-def _kv2(key: str, a: float | None, b: float | None, fmt: str = "{:.3f}") -> str:
-    sa = fmt.format(a) if a is not None else ""
-    sb = fmt.format(b) if b is not None else ""
-    return f"  {key:38}{sa:>10}{sb:>10}"
 
 
 def _cov2cor(c: np.ndarray) -> np.ndarray:

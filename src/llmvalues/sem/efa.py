@@ -8,17 +8,34 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
+from llmvalues.summary import Summary
+
 from .rotation import OBLIQUE, rotate
 from .threads import single_blas_thread
 from .validation import DataError, check_n, check_variation, item_frame
 
-METHODS = ("minres", "ml", "pa", "principal")
+FACTOR_METHODS = ("minres", "ml", "pa", "principal")
 
 
 def correlation_matrix(
     data: pd.DataFrame | np.ndarray, items=None, missing: str = "pairwise"
 ) -> tuple[np.ndarray, list[str], int]:
-    """Pearson correlations with an explicit missing-value policy; returns (R, names, n)."""
+    """Pearson correlations with an explicit missing-value policy.
+
+    Parameters
+    ----------
+    data
+        Item data.
+    items
+        Columns to use (default all).
+    missing
+        ``"pairwise"`` or ``"listwise"``.
+
+    Returns
+    -------
+    tuple
+        (correlation matrix, item names, complete rows).
+    """
     frame, _ = item_frame(data, items, missing=missing)
     names = list(frame.columns if items is None else items)
     check_n(len(frame), 3, "a correlation matrix")
@@ -35,7 +52,17 @@ def correlation_matrix(
 
 
 def smc(r: np.ndarray) -> np.ndarray:
-    """Squared multiple correlations 1 - 1/diag(R^-1), the usual communality start."""
+    """Squared multiple correlations 1 - 1/diag(R^-1), the usual communality start.
+
+    Parameters
+    ----------
+    r
+        A correlation matrix.
+
+    Returns
+    -------
+    numpy.ndarray
+    """
     try:
         return 1.0 - 1.0 / np.diag(np.linalg.inv(r))
     except np.linalg.LinAlgError:
@@ -49,7 +76,22 @@ def _loadings_from(r_reduced: np.ndarray, k: int) -> np.ndarray:
 
 
 def extract(r: np.ndarray, k: int, method: str) -> np.ndarray:
-    """Unrotated loadings by minres (ULS), ML, iterated principal axis or principal components."""
+    """Unrotated loadings by minres (ULS), ML, iterated principal axis or principal components.
+
+    Parameters
+    ----------
+    r
+        A correlation matrix.
+    k
+        Factors.
+    method
+        One of ``FACTOR_METHODS``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Items x k loadings.
+    """
     p = r.shape[0]
     if method == "principal":
         return _loadings_from(r, k)
@@ -106,12 +148,30 @@ def extract(r: np.ndarray, k: int, method: str) -> np.ndarray:
         order = np.argsort(vals)[::-1][:k]
         lam = vecs[:, order] * np.sqrt(np.clip(vals[order] - 1.0, 0.0, None))
         return lam * sc[:, None]
-    raise ValueError(f"method={method!r}: choose one of {METHODS}")
+    raise ValueError(f"method={method!r}: choose one of {FACTOR_METHODS}")
 
 
 @dataclass
 class EFAResult:
-    """Rotated loadings, factor correlations and communalities of an exploratory factor analysis."""
+    """Rotated loadings, factor correlations and communalities of an exploratory factor analysis.
+
+    Parameters
+    ----------
+    loadings
+        Items × factors pattern loadings.
+    phi
+        Factor correlations (identity for orthogonal rotations).
+    communalities
+        Each item's communality (from the unrotated solution).
+    method
+        Extraction method.
+    rotation
+        Rotation.
+    n_obs
+        Respondents the correlations rest on.
+    missing
+        Missing-value policy of the correlations.
+    """
 
     loadings: pd.DataFrame  # items x factors (pattern loadings)
     phi: pd.DataFrame  # factor correlations (identity for orthogonal rotations)
@@ -127,7 +187,13 @@ class EFAResult:
         return 1.0 - self.communalities
 
     def variance_explained(self) -> pd.DataFrame:
-        """Sum of squared loadings per factor (weighted by Phi for oblique rotations)."""
+        """Sum of squared loadings per factor (weighted by Phi for oblique rotations).
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per factor: ``ss_loadings``, ``proportion``, ``cumulative``.
+        """
         lam, phi = self.loadings.to_numpy(), self.phi.to_numpy()
         ss = np.diag(phi @ lam.T @ lam) if self.rotation in OBLIQUE else (lam**2).sum(axis=0)
         p = lam.shape[0]
@@ -137,32 +203,45 @@ class EFAResult:
         )
 
     def to_frame(self) -> pd.DataFrame:
-        """Long form: factor, item, value."""
+        """The loadings in long form.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per factor × item: ``factor``, ``item``, ``value``.
+        """
         long = self.loadings.reset_index(names="item").melt("item", var_name="factor")
         return long[["factor", "item", "value"]]
 
-    def summary(self) -> str:
-        """A printable table of loadings, communalities and variance explained."""
+    def summary(self) -> Summary:
+        """Loadings with communalities, variance explained and (oblique) factor correlations.
+
+        Returns
+        -------
+        llmvalues.summary.Summary
+            Tables ``Loadings`` (items × factors, ``h2``, ``u2``), ``Variance explained`` and,
+            for oblique rotations, ``Factor correlations``.
+        """
         kind = "components" if self.method == "principal" else "factors"
-        head = (
-            f"EFA: {self.loadings.shape[1]} {kind}, method={self.method}, rotation={self.rotation}, "
-            f"n={self.n_obs}, missing={self.missing}"
-        )
-        tab = self.loadings.copy()
-        tab["h2"] = self.communalities
-        parts = [
-            head,
-            "",
-            tab.round(3).to_string(),
-            "",
-            self.variance_explained().round(3).to_string(),
-        ]
+        table = self.loadings.rename_axis("item")
+        table = table.assign(h2=self.communalities, u2=self.uniquenesses)
+        tables = {
+            "Loadings": table,
+            "Variance explained": self.variance_explained().rename_axis("factor"),
+        }
         if self.rotation in OBLIQUE:
-            parts += ["", "Factor correlations:", self.phi.round(3).to_string()]
-        return "\n".join(parts)
+            tables["Factor correlations"] = self.phi.rename_axis("factor")
+        info = {
+            kind: self.loadings.shape[1],
+            "method": self.method,
+            "rotation": self.rotation,
+            "n": self.n_obs,
+            "missing": self.missing,
+        }
+        return Summary(f"Exploratory factor analysis ({kind})", tables, info=info)
 
     def __str__(self) -> str:
-        return self.summary()
+        return str(self.summary())
 
 
 @single_blas_thread
@@ -177,13 +256,31 @@ def efa(
 ) -> EFAResult:
     """Exploratory factor analysis of item data (psych::fa-compatible defaults).
 
-    method: "minres" (psych's default), "ml", "pa" (iterated principal axis) or "principal"
-    (principal components, psych::principal). missing: "pairwise" (psych's default) or
-    "listwise" correlations; nothing is imputed. Factors are ordered by variance explained
-    and signed so that each column's loadings sum to a positive number.
+    Factors are ordered by variance explained and signed so that each column's loadings
+    sum to a positive number.
+
+    Parameters
+    ----------
+    data
+        Item data (columns are items).
+    n_factors
+        Factors (components) to extract.
+    method
+        ``"minres"`` (psych's default), ``"ml"``, ``"pa"`` (iterated principal axis) or
+        ``"principal"`` (principal components, psych::principal).
+    rotation
+        One of :data:`~llmvalues.sem.rotation.ROTATIONS`.
+    missing
+        ``"pairwise"`` (psych's default) or ``"listwise"`` correlations; nothing is imputed.
+    items
+        Columns to use (default all).
+
+    Returns
+    -------
+    EFAResult
     """
-    if method not in METHODS:
-        raise ValueError(f"method={method!r}: choose one of {METHODS}")
+    if method not in FACTOR_METHODS:
+        raise ValueError(f"method={method!r}: choose one of {FACTOR_METHODS}")
     r, names, n = correlation_matrix(data, items, missing)
     p = len(names)
     if not isinstance(n_factors, int | np.integer) or n_factors < 1:
@@ -214,7 +311,22 @@ def efa(
 def order_and_sign(
     lam: np.ndarray, phi: np.ndarray, oblique: bool
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Sign columns to positive sums and order them by variance explained (as psych)."""
+    """Sign columns to positive sums and order them by variance explained (as psych).
+
+    Parameters
+    ----------
+    lam
+        Items x factors loadings.
+    phi
+        Factor correlations.
+    oblique
+        Weight the variance explained by ``phi``.
+
+    Returns
+    -------
+    tuple
+        (loadings, factor correlations).
+    """
     sign = np.where(lam.sum(axis=0) < 0, -1.0, 1.0)
     lam = lam * sign
     phi = phi * np.outer(sign, sign)

@@ -8,20 +8,67 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from llmvalues.summary import Summary
+
 from .efa import correlation_matrix, smc
 from .threads import single_blas_thread
 
 
 @dataclass
 class KMOResult:
-    """Kaiser-Meyer-Olkin measure of sampling adequacy, overall and per item."""
+    """Kaiser-Meyer-Olkin measure of sampling adequacy, overall and per item.
+
+    Parameters
+    ----------
+    overall
+        The overall MSA.
+    per_item
+        Each item's MSA (name ``msa``).
+    """
 
     overall: float
     per_item: pd.Series
 
+    def to_frame(self) -> pd.DataFrame:
+        """One row per item.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``item``, ``msa``.
+        """
+        return self.per_item.rename_axis("item").reset_index(name="msa")
+
+    def summary(self) -> Summary:
+        """The overall and the per-item sampling adequacy.
+
+        Returns
+        -------
+        llmvalues.summary.Summary
+            Table ``Per item`` (MSA per item); the overall MSA as a fact.
+        """
+        return Summary(
+            "Kaiser-Meyer-Olkin sampling adequacy",
+            {"Per item": self.to_frame().set_index("item")},
+            ["Kaiser (1974) calls MSA >= .80 meritorious, >= .60 mediocre, < .50 unacceptable."],
+            {"overall MSA": self.overall},
+        )
+
 
 def kmo(data: pd.DataFrame | np.ndarray, *, missing: str = "pairwise") -> KMOResult:
-    """Kaiser-Meyer-Olkin sampling adequacy (as psych::KMO; pairwise correlations by default)."""
+    """Kaiser-Meyer-Olkin sampling adequacy (as psych::KMO; pairwise correlations by default).
+
+    Parameters
+    ----------
+    data
+        Item data (columns are items).
+    missing
+        ``"pairwise"`` or ``"listwise"`` correlations.
+
+    Returns
+    -------
+    KMOResult
+    """
     r, names, _ = correlation_matrix(data, missing=missing)
     inv = np.linalg.inv(r)
     d = np.sqrt(np.diag(inv))
@@ -35,16 +82,66 @@ def kmo(data: pd.DataFrame | np.ndarray, *, missing: str = "pairwise") -> KMORes
 
 @dataclass
 class BartlettResult:
-    """Bartlett's test that the correlation matrix is an identity matrix."""
+    """Bartlett's test that the correlation matrix is an identity matrix.
+
+    Parameters
+    ----------
+    chisq
+        The test statistic.
+    df
+        Its degrees of freedom, p(p - 1)/2.
+    pvalue
+        Upper-tail chi-square probability.
+    n
+        Respondents.
+    """
 
     chisq: float
     df: int
     pvalue: float
     n: int
 
+    def to_frame(self) -> pd.DataFrame:
+        """The test as one row.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``chisq``, ``df``, ``pvalue``, ``n``.
+        """
+        return pd.DataFrame(
+            [{"chisq": self.chisq, "df": self.df, "pvalue": self.pvalue, "n": self.n}]
+        )
+
+    def summary(self) -> Summary:
+        """The test statistic, degrees of freedom and p-value.
+
+        Returns
+        -------
+        llmvalues.summary.Summary
+            Table ``Test`` (one row).
+        """
+        return Summary(
+            "Bartlett's test of sphericity",
+            {"Test": self.to_frame()},
+            ["H0: the items are uncorrelated (the correlation matrix is an identity matrix)."],
+        )
+
 
 def bartlett(data: pd.DataFrame | np.ndarray, *, missing: str = "listwise") -> BartlettResult:
-    """Bartlett's sphericity test: -(n - 1 - (2p + 5)/6) log|R| ~ chi-square(p(p-1)/2)."""
+    """Bartlett's sphericity test: -(n - 1 - (2p + 5)/6) log|R| ~ chi-square(p(p-1)/2).
+
+    Parameters
+    ----------
+    data
+        Item data (columns are items).
+    missing
+        ``"listwise"`` (n is then the rows used) or ``"pairwise"``.
+
+    Returns
+    -------
+    BartlettResult
+    """
     r, _, n = correlation_matrix(data, missing=missing)
     p = r.shape[0]
     sign, logdet = np.linalg.slogdet(r)
@@ -57,7 +154,20 @@ def bartlett(data: pd.DataFrame | np.ndarray, *, missing: str = "listwise") -> B
 
 @dataclass
 class ParallelResult:
-    """Observed versus random-data eigenvalues and the number of factors/components they suggest."""
+    """Observed versus random-data eigenvalues and the number of factors/components they suggest.
+
+    Parameters
+    ----------
+    table
+        One row per eigenvalue number: ``observed_pc``, ``random_pc``, ``observed_fa``,
+        ``random_fa``.
+    n_factors, n_components
+        How many observed eigenvalues exceed the random ones before the first that does not.
+    quantile
+        The quantile of the random eigenvalues compared with.
+    n_iter
+        Random data sets drawn.
+    """
 
     table: pd.DataFrame
     n_factors: int
@@ -66,8 +176,32 @@ class ParallelResult:
     n_iter: int
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per eigenvalue: observed and simulated, for components and factors."""
+        """One row per eigenvalue: observed and simulated, for components and factors.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Index ``number``; ``observed_pc``, ``random_pc``, ``observed_fa``, ``random_fa``.
+        """
         return self.table.copy()
+
+    def summary(self) -> Summary:
+        """The eigenvalues and the numbers of factors and components retained.
+
+        Returns
+        -------
+        llmvalues.summary.Summary
+            Table ``Eigenvalues``; the numbers retained as facts.
+        """
+        return Summary(
+            "Parallel analysis",
+            {"Eigenvalues": self.to_frame()},
+            [
+                f"A factor (component) is retained while its observed eigenvalue exceeds the "
+                f"{self.quantile:g} quantile of {self.n_iter} random-data eigenvalues."
+            ],
+            {"factors": self.n_factors, "components": self.n_components},
+        )
 
 
 @single_blas_thread
@@ -84,6 +218,23 @@ def parallel_analysis(
     Components use eigenvalues of R; factors use eigenvalues of R with squared multiple
     correlations on the diagonal. A factor is retained while its observed eigenvalue
     exceeds the `quantile` of the random ones (Glorfeld 1995 for 0.95; 0.5 ~ Horn's mean).
+
+    Parameters
+    ----------
+    data
+        Item data (columns are items).
+    n_iter
+        Random data sets.
+    quantile
+        Quantile of the random eigenvalues an observed one must exceed.
+    missing
+        ``"listwise"`` or ``"pairwise"`` correlations.
+    seed
+        Seed of the random data.
+
+    Returns
+    -------
+    ParallelResult
     """
     r, names, n = correlation_matrix(data, missing=missing)
     p = len(names)

@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
+from llmvalues.summary import Summary
+
 from .cfa import fit_prepared, prepare
 from .cfa_result import CFAResult
 from .estimation import Discrepancy
@@ -17,19 +19,31 @@ from .syntax import ModelSpec
 from .threads import single_blas_thread
 
 #: the nested models and what each ties across groups (lavaan's group.equal keywords)
-LEVELS = {
+STEPS = {
     "configural": (),
     "metric": ("loadings",),
     "scalar": ("loadings", "intercepts"),
     "strict": ("loadings", "intercepts", "residuals"),
 }
-#: Chen (2007) / Cheung & Rensvold (2002) cut-offs for the change from the previous level
+#: Chen (2007) / Cheung & Rensvold (2002) cut-offs for the change from the previous step
 DELTA_CFI, DELTA_RMSEA = 0.01, 0.015
 
 
 @dataclass
 class InvarianceResult:
-    """The fitted invariance sequence, a comparison table and a plain-language verdict."""
+    """The fitted invariance sequence, a comparison table and a plain-language verdict.
+
+    Parameters
+    ----------
+    fits
+        Step (``configural``, ``metric``, ``scalar``, ``strict``) → its fitted model.
+    table
+        One row per step (:meth:`to_frame`).
+    group
+        The grouping column.
+    estimator
+        ``"ML"`` or ``"ordinal"``.
+    """
 
     fits: dict[str, CFAResult]
     table: pd.DataFrame
@@ -37,68 +51,85 @@ class InvarianceResult:
     estimator: str
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per level: fit, differences from the previous level, tests and verdict."""
+        """One row per step: fit, differences from the previous step, tests and verdict.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``step``, ``chisq``, ``df``, ``pvalue``, ``cfi``, ``tli``, ``rmsea``, ``srmr``,
+            ``delta_chisq``, ``delta_df``, ``p_difference``, ``delta_cfi``, ``delta_rmsea``,
+            ``supported``, ``decision`` (scaled statistics for the ordinal estimator).
+        """
         return self.table.copy()
 
     @property
-    def highest_level(self) -> str | None:
-        """The most constrained level supported by the cut-offs (None if configural fails)."""
+    def highest_step(self) -> str | None:
+        """The most constrained step supported by the cut-offs (None if configural fails)."""
         ok = None
         for row in self.table.itertuples():
             if not row.supported:
                 break
-            ok = row.level
+            ok = row.step
         return ok
 
     def verdict(self) -> str:
-        """Which level holds, by the stated cut-offs."""
-        lines = []
-        for row in self.table.itertuples():
-            lines.append(f"{row.level}: {row.decision}")
-        top = self.highest_level
-        head = (
-            f"Highest level supported: {top}."
-            if top
-            else "Not even the configural model fits by the cut-offs."
-        )
-        rule = (
+        """Which step holds, by the stated cut-offs (one line per step, then the rule).
+
+        Returns
+        -------
+        str
+        """
+        lines = [f"{row.step}: {row.decision}" for row in self.table.itertuples()]
+        return "\n".join([self._headline(), *lines, self.rule()])
+
+    def _headline(self) -> str:
+        top = self.highest_step
+        if top is None:
+            return "Not even the configural model fits by the cut-offs."
+        return f"Highest step supported: {top}."
+
+    @staticmethod
+    def rule() -> str:
+        """The decision rule, stated as the convention it is.
+
+        Returns
+        -------
+        str
+        """
+        return (
             f"Rule: configural by CFI >= .95 and RMSEA <= .06 (Hu & Bentler 1999); each further "
-            f"level by a change of CFI >= -{DELTA_CFI} and of RMSEA <= +{DELTA_RMSEA} "
+            f"step by a change of CFI >= -{DELTA_CFI} and of RMSEA <= +{DELTA_RMSEA} "
             "(Cheung & Rensvold 2002; Chen 2007). These are conventions, not tests."
         )
-        return "\n".join([head, *lines, rule])
 
-    def summary(self) -> str:
-        """A printable report: the table of fits and differences, then the verdict."""
-        t = self.table
-        scaled = " (scaled)" if self.estimator == "ordinal" else ""
-        lines = [
-            f"Measurement invariance across {self.group!r} ({self.estimator}"
-            f"{', DWLS; chi-square and indices scaled-shifted as lavaan WLSMV' if scaled else ''})",
-            "",
-            f"{'level':12}{'chisq':>10}{'df':>6}{'CFI':>8}{'RMSEA':>8}{'SRMR':>8}"
-            f"{'dChisq':>10}{'ddf':>6}{'p':>8}{'dCFI':>8}{'dRMSEA':>8}",
-        ]
-        for r in t.itertuples():
-            lines.append(
-                f"{r.level:12}{r.chisq:10.3f}{r.df:6.0f}{r.cfi:8.3f}{r.rmsea:8.3f}{r.srmr:8.3f}"
-                + (
-                    f"{r.delta_chisq:10.3f}{r.delta_df:6.0f}{r.p_difference:8.3f}"
-                    f"{r.delta_cfi:8.3f}{r.delta_rmsea:8.3f}"
-                    if np.isfinite(r.delta_df)
-                    else ""
-                )
-            )
-        note = (
+    def summary(self) -> Summary:
+        """The table of fits and differences, the difference test used and the verdict.
+
+        Returns
+        -------
+        llmvalues.summary.Summary
+            Table ``Invariance steps`` (index ``step``: fit, differences, decision); the
+            notes name the difference test, the verdict and the rule.
+        """
+        ordinal = self.estimator == "ordinal"
+        title = f"Measurement invariance across {self.group!r} ({self.estimator}" + (
+            ", DWLS; chi-square and indices scaled-shifted as lavaan WLSMV)" if ordinal else ")"
+        )
+        test = (
             "Difference test: mean- and variance-adjusted (Asparouhov & Muthen 2006), close to "
             "but not identical with lavaan's satorra.2000."
-            if self.estimator == "ordinal"
+            if ordinal
             else "Difference test: likelihood ratio (chi-square difference) test."
         )
-        return "\n".join([*lines, "", note, "", self.verdict()])
+        return Summary(
+            title,
+            {"Invariance steps": self.table.set_index("step")},
+            [test, self._headline(), self.rule()],
+            {"groups": len(next(iter(self.fits.values())).group_labels)},
+        )
 
     def __str__(self) -> str:
-        return self.summary()
+        return str(self.summary())
 
 
 @single_blas_thread
@@ -107,32 +138,48 @@ def invariance(
     model: str | ModelSpec,
     group: str,
     estimator: str = "ML",
-    levels: Sequence[str] | None = None,
+    steps: Sequence[str] | None = None,
 ) -> InvarianceResult:
     """Fit the configural, metric, scalar (and, for ML, strict) models and compare them.
 
-    For estimator="ordinal" the levels are configural, metric (loadings) and scalar
-    (loadings and thresholds, lavaan's delta parameterisation); strict is not defined there.
+    Parameters
+    ----------
+    data
+        Item data with the ``group`` column.
+    model
+        The measurement model in lavaan syntax (or a parsed ``ModelSpec``).
+    group
+        The grouping column.
+    estimator
+        ``"ML"`` or ``"ordinal"``. For the ordinal estimator the steps are configural,
+        metric (loadings) and scalar (loadings and thresholds, lavaan's delta
+        parameterisation); strict is not defined there.
+    steps
+        The steps to fit, in order (default all that apply).
+
+    Returns
+    -------
+    InvarianceResult
     """
-    if levels is None:
-        levels = ["configural", "metric", "scalar"] + ([] if estimator == "ordinal" else ["strict"])
-    unknown = [lv for lv in levels if lv not in LEVELS]
+    if steps is None:
+        steps = ["configural", "metric", "scalar"] + ([] if estimator == "ordinal" else ["strict"])
+    unknown = [st for st in steps if st not in STEPS]
     if unknown:
-        raise ValueError(f"levels {unknown} not understood: choose from {list(LEVELS)}")
-    if estimator == "ordinal" and "strict" in levels:
+        raise ValueError(f"steps {unknown} not understood: choose from {list(STEPS)}")
+    if estimator == "ordinal" and "strict" in steps:
         raise ValueError("strict invariance is not defined for the ordinal estimator")
     prepared = prepare(data, model, estimator, group)
-    fits = {lv: fit_prepared(prepared, LEVELS[lv]) for lv in levels}
+    fits = {st: fit_prepared(prepared, STEPS[st]) for st in steps}
     rows = []
     prev: CFAResult | None = None
-    for lv, res in fits.items():
+    for st, res in fits.items():
         f = res.fit_indices
         ordinal = estimator == "ordinal"
         chisq = f["chisq_scaled"] if ordinal else f["chisq"]
         cfi_v = f["cfi_scaled"] if ordinal else f["cfi"]
         rmsea_v = f["rmsea_scaled"] if ordinal else f["rmsea"]
         row = {
-            "level": lv,
+            "step": st,
             "chisq": chisq,
             "df": f["df"],
             "pvalue": f["pvalue_scaled"] if ordinal else f["pvalue"],
@@ -176,7 +223,7 @@ def invariance(
                 f"dRMSEA {d_rmsea:+.3f}; difference test p = {p_diff:.3g})"
             )
             if delta_ok and not rows[-1]["supported"]:
-                decision += ", but the previous level is not supported"
+                decision += ", but the previous step is not supported"
         row["supported"] = bool(supported)
         row["decision"] = decision
         rows.append(row)

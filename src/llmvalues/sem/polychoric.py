@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
 
+from llmvalues.summary import Summary
+
 from .threads import single_blas_thread
 from .validation import DataError, check_n, check_variation, item_frame
 
@@ -28,6 +30,17 @@ def bvn_cdf(h: np.ndarray, k: np.ndarray, rho: float) -> np.ndarray:
 
     Uses Phi2 = Phi(h)Phi(k) + (1/2pi) int_0^asin(rho) exp(-(h^2+k^2-2hk sin t)/(2cos^2 t)) dt
     (Sheppard's formula) with 48-point Gauss-Legendre quadrature.
+
+    Parameters
+    ----------
+    h, k
+        Upper limits (arrays of one shape).
+    rho
+        The correlation.
+
+    Returns
+    -------
+    numpy.ndarray
     """
     h = np.asarray(h, dtype=float)
     k = np.asarray(k, dtype=float)
@@ -43,7 +56,17 @@ def bvn_cdf(h: np.ndarray, k: np.ndarray, rho: float) -> np.ndarray:
 
 
 def bvn_pdf(h: np.ndarray, k: np.ndarray, rho: float) -> np.ndarray:
-    """Standard bivariate normal density (zero where h or k is infinite)."""
+    """Standard bivariate normal density (zero where h or k is infinite).
+
+    Parameters
+    ----------
+    h, k, rho
+        Where to evaluate it (arrays of one shape), and the correlation.
+
+    Returns
+    -------
+    numpy.ndarray
+    """
     h = np.asarray(h, dtype=float)
     k = np.asarray(k, dtype=float)
     one = 1.0 - rho * rho
@@ -54,7 +77,20 @@ def bvn_pdf(h: np.ndarray, k: np.ndarray, rho: float) -> np.ndarray:
 
 
 def cell_probabilities(tau_i: np.ndarray, tau_j: np.ndarray, rho: float) -> np.ndarray:
-    """Probabilities of the K_i x K_j cells of a pair under a bivariate normal with thresholds."""
+    """Probabilities of the K_i x K_j cells of a pair under a bivariate normal with thresholds.
+
+    Parameters
+    ----------
+    tau_i, tau_j
+        The two items' thresholds.
+    rho
+        The polychoric correlation.
+
+    Returns
+    -------
+    numpy.ndarray
+        K_i x K_j cell probabilities (floored at 1e-300).
+    """
     hi, hj = len(tau_i), len(tau_j)
     cdf = np.zeros((hi + 2, hj + 2))
     cdf[1:-1, 1:-1] = bvn_cdf(tau_i[:, None] * np.ones(hj), np.ones(hi)[:, None] * tau_j, rho)
@@ -79,7 +115,19 @@ def _mean_score(props: np.ndarray, tau_i: np.ndarray, tau_j: np.ndarray, rho: fl
 
 
 def fit_pair(table: np.ndarray, tau_i: np.ndarray, tau_j: np.ndarray) -> float:
-    """Maximum-likelihood polychoric correlation of one contingency table, thresholds given."""
+    """Maximum-likelihood polychoric correlation of one contingency table, thresholds given.
+
+    Parameters
+    ----------
+    table
+        K_i x K_j counts.
+    tau_i, tau_j
+        The two items' thresholds.
+
+    Returns
+    -------
+    float
+    """
     table = np.asarray(table, dtype=float)
     if table.shape == (2, 2) and (table == 0).any():
         table = table + 0.5 * (table == 0)  # lavaan's zero.add for 2x2 tables
@@ -95,7 +143,20 @@ def fit_pair(table: np.ndarray, tau_i: np.ndarray, tau_j: np.ndarray) -> float:
 
 
 def item_codes(values: np.ndarray, name: str) -> tuple[np.ndarray, np.ndarray]:
-    """Map an item's observed values to 0..K-1 codes (NaN -> -1) and return the categories."""
+    """Map an item's observed values to 0..K-1 codes (NaN -> -1) and return the categories.
+
+    Parameters
+    ----------
+    values
+        The item's values (floats, NaN missing).
+    name
+        The item, for the message.
+
+    Returns
+    -------
+    tuple
+        (codes, categories).
+    """
     ok = ~np.isnan(values)
     cats, inv = np.unique(values[ok], return_inverse=True)
     if len(cats) > 20:
@@ -113,7 +174,19 @@ def item_codes(values: np.ndarray, name: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def thresholds_from_codes(codes: np.ndarray, k: int) -> np.ndarray:
-    """Thresholds tau_1..tau_{K-1} = Phi^-1(cumulative proportions) of one item."""
+    """Thresholds tau_1..tau_{K-1} = Phi^-1(cumulative proportions) of one item.
+
+    Parameters
+    ----------
+    codes
+        The item's codes 0..K-1 (-1 missing).
+    k
+        Categories.
+
+    Returns
+    -------
+    numpy.ndarray
+    """
     x = codes[codes >= 0]
     cum = np.cumsum(np.bincount(x, minlength=k))[:-1] / len(x)
     return special.ndtri(cum)
@@ -121,7 +194,29 @@ def thresholds_from_codes(codes: np.ndarray, k: int) -> np.ndarray:
 
 @dataclass
 class PolychoricResult:
-    """Polychoric correlations with thresholds and, for complete data, their asymptotic covariance."""
+    """Polychoric correlations with thresholds and, for complete data, their asymptotic covariance.
+
+    Parameters
+    ----------
+    correlation
+        Items × items polychoric correlations (smoothed when ``smoothed``).
+    thresholds
+        Item → its thresholds tau_1..tau_{K-1}.
+    categories
+        Item → its observed categories.
+    n
+        Respondents used.
+    smoothed
+        Whether the matrix was made positive definite.
+    min_eigenvalue
+        Smallest eigenvalue before smoothing.
+    gamma
+        Asymptotic covariance of sqrt(n) (thresholds, correlations) (``acov=True`` only).
+    n_dropped
+        Rows dropped (listwise).
+    boundary
+        Item pairs whose correlation is at |r| = 1.
+    """
 
     correlation: pd.DataFrame
     thresholds: dict[str, np.ndarray]
@@ -134,11 +229,58 @@ class PolychoricResult:
     boundary: list[tuple[str, str]] = field(default_factory=list)
 
     def to_frame(self) -> pd.DataFrame:
-        """The correlation matrix as a DataFrame."""
-        return self.correlation.copy()
+        """The correlations in long form, one row per item pair (lower triangle, lavaan's order).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``a``, ``b``, ``correlation`` (``a`` is the later item of the pair).
+        """
+        names = list(self.correlation.columns)
+        r = self.correlation.to_numpy()
+        rows = [
+            {"a": names[i], "b": names[j], "correlation": r[i, j]}
+            for j in range(len(names))
+            for i in range(j + 1, len(names))
+        ]
+        return pd.DataFrame(rows, columns=["a", "b", "correlation"])
+
+    def summary(self) -> Summary:
+        """The correlation matrix and the thresholds.
+
+        Returns
+        -------
+        llmvalues.summary.Summary
+            Tables ``Polychoric correlations`` (items × items) and ``Thresholds`` (item ×
+            threshold number).
+        """
+        thresholds = self.thresholds_frame().pivot(
+            index="item", columns="threshold", values="value"
+        )
+        notes = []
+        if self.smoothed:
+            notes.append(
+                f"The matrix was not positive definite (smallest eigenvalue "
+                f"{self.min_eigenvalue:.4f}) and was smoothed."
+            )
+        if self.boundary:
+            pairs = ", ".join(f"{a}-{b}" for a, b in self.boundary)
+            notes.append(f"Correlations at the boundary |r| = 1: {pairs}.")
+        info = {"n": self.n, "rows dropped": self.n_dropped}
+        tables = {
+            "Polychoric correlations": self.correlation.rename_axis("item"),
+            "Thresholds": thresholds.reindex(self.correlation.columns).rename_axis("item"),
+        }
+        return Summary("Polychoric correlations (two-step ML)", tables, notes, info)
 
     def thresholds_frame(self) -> pd.DataFrame:
-        """Thresholds in long form: item, threshold number, value."""
+        """Thresholds in long form.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``item``, ``threshold`` (1-based), ``value``.
+        """
         rows = [
             {"item": item, "threshold": k + 1, "value": v}
             for item, taus in self.thresholds.items()
@@ -148,7 +290,20 @@ class PolychoricResult:
 
 
 def smooth_correlation(r: np.ndarray, eps: float = 1e-8) -> tuple[np.ndarray, bool]:
-    """Make a correlation matrix positive definite by flooring eigenvalues and rescaling."""
+    """Make a correlation matrix positive definite by flooring eigenvalues and rescaling.
+
+    Parameters
+    ----------
+    r
+        A correlation matrix.
+    eps
+        The smallest eigenvalue accepted.
+
+    Returns
+    -------
+    tuple
+        (the matrix, whether it was changed).
+    """
     vals, vecs = np.linalg.eigh(r)
     if vals.min() > eps:
         return r, False
@@ -172,10 +327,26 @@ def polychoric(
 ) -> PolychoricResult:
     """Polychoric correlation matrix of ordinal items (two-step ML, thresholds fixed first).
 
-    missing="listwise" uses complete rows (needed for `acov`); "pairwise" uses, for each
-    pair, the rows where both items are present. Empty cells of 2x2 tables get 0.5 added
-    (as lavaan does); a matrix that is not positive definite is smoothed (eigenvalues floored,
-    rescaled to a correlation matrix) when `smooth`, and the result says so.
+    Empty cells of 2x2 tables get 0.5 added (as lavaan does).
+
+    Parameters
+    ----------
+    data
+        Ordinal item data coded by integers.
+    items
+        Columns to use (default all).
+    missing
+        ``"listwise"`` uses complete rows (needed for ``acov``); ``"pairwise"`` uses, for
+        each pair, the rows where both items are present.
+    smooth
+        Make a matrix that is not positive definite positive definite (eigenvalues floored,
+        rescaled to a correlation matrix); the result says so.
+    acov
+        Also compute the asymptotic covariance of thresholds and correlations.
+
+    Returns
+    -------
+    PolychoricResult
     """
     frame, dropped = item_frame(data, items, missing=missing)
     names = list(frame.columns if items is None else items)

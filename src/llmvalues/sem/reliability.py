@@ -8,6 +8,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from llmvalues.summary import Summary
+
 from .efa import extract, order_and_sign
 from .rotation import rotate
 from .threads import single_blas_thread
@@ -36,26 +38,60 @@ def _alpha_from_cov(c: np.ndarray) -> float:
 
 @dataclass
 class AlphaResult:
-    """Cronbach's alpha, its Feldt confidence interval and item-level statistics."""
+    """Cronbach's alpha, its Feldt confidence interval and item-level statistics.
+
+    Parameters
+    ----------
+    alpha
+        Raw alpha (from covariances).
+    std_alpha
+        Standardised alpha (from correlations).
+    lo, hi
+        Bounds of the Feldt interval of ``alpha``.
+    level
+        Probability of the interval.
+    n_obs
+        Respondents the interval uses.
+    items
+        Per item (index ``item``): ``item_rest`` (corrected item-total correlation) and
+        ``alpha_if_deleted``.
+    """
 
     alpha: float
     std_alpha: float
-    ci_lower: float
-    ci_upper: float
+    lo: float
+    hi: float
     level: float
     n_obs: int
-    items: pd.DataFrame  # item_rest, alpha_if_deleted
+    items: pd.DataFrame
 
-    def summary(self) -> str:
-        """Alpha with its interval, then the item table."""
-        head = (
-            f"Cronbach's alpha = {self.alpha:.3f} (standardised {self.std_alpha:.3f}), "
-            f"{self.level:.0%} CI [{self.ci_lower:.3f}, {self.ci_upper:.3f}] (Feldt), n = {self.n_obs}"
+    def to_frame(self) -> pd.DataFrame:
+        """Alpha, its interval and n as one row.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``alpha``, ``std_alpha``, ``lo``, ``hi``, ``level``, ``n_obs``.
+        """
+        keys = ["alpha", "std_alpha", "lo", "hi", "level", "n_obs"]
+        return pd.DataFrame([{k: getattr(self, k) for k in keys}])
+
+    def summary(self) -> Summary:
+        """Alpha with its Feldt interval, then the item statistics.
+
+        Returns
+        -------
+        llmvalues.summary.Summary
+            Tables ``Reliability`` (:meth:`to_frame`) and ``Item statistics``.
+        """
+        return Summary(
+            "Cronbach's alpha",
+            {"Reliability": self.to_frame(), "Item statistics": self.items},
+            [f"{self.level:.0%} interval of alpha by Feldt, Woodruff & Salih (1987)."],
         )
-        return head + "\n\n" + self.items.round(3).to_string()
 
     def __str__(self) -> str:
-        return self.summary()
+        return str(self.summary())
 
 
 def alpha(
@@ -63,8 +99,18 @@ def alpha(
 ) -> AlphaResult:
     """Cronbach's alpha (raw and standardised), Feldt CI, item-rest r and alpha-if-deleted.
 
-    missing="pairwise" (as psych::alpha) uses pairwise covariances; "listwise" drops rows.
-    The interval uses n = number of rows used (Feldt, Woodruff & Salih 1987).
+    Parameters
+    ----------
+    data
+        Item data (columns are items).
+    level
+        Probability of the Feldt interval (Feldt, Woodruff & Salih 1987; n = rows used).
+    missing
+        ``"pairwise"`` (as psych::alpha: pairwise covariances) or ``"listwise"``.
+
+    Returns
+    -------
+    AlphaResult
     """
     c, names, n = _cov(data, missing)
     k = len(names)
@@ -93,25 +139,58 @@ def alpha(
 
 @dataclass
 class OmegaResult:
-    """McDonald's omega hierarchical and total from a Schmid-Leiman solution."""
+    """McDonald's omega hierarchical and total from a Schmid-Leiman solution.
+
+    Parameters
+    ----------
+    omega_h
+        Omega hierarchical (general factor).
+    omega_total
+        Omega total.
+    alpha
+        Standardised alpha of the (keyed) items.
+    schmid_leiman
+        Per item: loadings on ``g`` and the group factors, ``h2``, ``u2``.
+    n_factors
+        Group factors.
+    """
 
     omega_h: float
     omega_total: float
     alpha: float
-    schmid_leiman: pd.DataFrame  # g, group factors, h2, u2
+    schmid_leiman: pd.DataFrame
     n_factors: int
 
-    def summary(self) -> str:
-        """Omegas and the Schmid-Leiman loadings."""
-        head = (
-            f"omega hierarchical = {self.omega_h:.3f}, omega total = {self.omega_total:.3f}, "
-            f"alpha = {self.alpha:.3f} ({self.n_factors} group factors, minres + oblimin, "
-            "Schmid-Leiman)"
+    def to_frame(self) -> pd.DataFrame:
+        """The coefficients as one row.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``omega_h``, ``omega_total``, ``alpha``, ``n_factors``.
+        """
+        keys = ["omega_h", "omega_total", "alpha", "n_factors"]
+        return pd.DataFrame([{k: getattr(self, k) for k in keys}])
+
+    def summary(self) -> Summary:
+        """The omegas and the Schmid-Leiman loadings.
+
+        Returns
+        -------
+        llmvalues.summary.Summary
+            Tables ``Reliability`` (:meth:`to_frame`) and ``Schmid-Leiman loadings``.
+        """
+        return Summary(
+            "McDonald's omega",
+            {
+                "Reliability": self.to_frame(),
+                "Schmid-Leiman loadings": self.schmid_leiman.rename_axis("item"),
+            },
+            [f"{self.n_factors} group factors, minres + oblimin, Schmid-Leiman (as psych::omega)."],
         )
-        return head + "\n\n" + self.schmid_leiman.round(3).to_string()
 
     def __str__(self) -> str:
-        return self.summary()
+        return str(self.summary())
 
 
 @single_blas_thread
@@ -123,6 +202,19 @@ def omega(
     Items loading negatively on the general factor are reversed before summing (psych's
     flip=TRUE). With two group factors the general loadings are sqrt(phi_12) (psych's
     option "equal").
+
+    Parameters
+    ----------
+    data
+        Item data (columns are items).
+    n_factors
+        Group factors (2 to half the items).
+    missing
+        ``"pairwise"`` or ``"listwise"`` correlations.
+
+    Returns
+    -------
+    OmegaResult
     """
     frame, _ = item_frame(data, missing=missing)
     names = list(frame.columns)

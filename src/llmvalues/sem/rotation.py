@@ -9,10 +9,28 @@ ROTATIONS = ("none", "varimax", "promax", "oblimin", "quartimin", "quartimax", "
 OBLIQUE = ("promax", "oblimin", "quartimin")
 
 
-def varimax(
+def svd_varimax(
     loadings: np.ndarray, normalize: bool = True, eps: float = 1e-5
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Kaiser's varimax (SVD iteration, Kaiser row normalisation): rotated loadings and T."""
+    """Kaiser's varimax by R's ``stats::varimax`` SVD iteration (Kaiser row normalisation).
+
+    (SPSS's planar-rotation algorithm, which the official IW map needs, is
+    :func:`llmvalues.iw.official.varimax`.)
+
+    Parameters
+    ----------
+    loadings
+        Items × factors unrotated loadings.
+    normalize
+        Kaiser normalisation of the rows before rotating.
+    eps
+        Relative convergence tolerance of the criterion.
+
+    Returns
+    -------
+    tuple
+        (rotated loadings, rotation matrix T).
+    """
     x = np.asarray(loadings, dtype=float)
     p, k = x.shape
     if k < 2:
@@ -34,8 +52,21 @@ def varimax(
 
 
 def promax(loadings: np.ndarray, power: int = 4) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Promax (Hendrickson & White 1964) after normalised varimax, as psych::Promax: L, T, Phi."""
-    x, t_vari = varimax(loadings)
+    """Promax (Hendrickson & White 1964) after normalised varimax, as psych::Promax: L, T, Phi.
+
+    Parameters
+    ----------
+    loadings
+        Items × factors loadings.
+    power
+        The power of the target.
+
+    Returns
+    -------
+    tuple
+        (pattern loadings, transformation, factor correlations Phi).
+    """
+    x, t_vari = svd_varimax(loadings)
     k = x.shape[1]
     if k < 2:
         return x, t_vari, np.eye(k)
@@ -51,14 +82,27 @@ def promax(loadings: np.ndarray, power: int = 4) -> tuple[np.ndarray, np.ndarray
 
 
 def rotate(loadings: np.ndarray, method: str) -> tuple[np.ndarray, np.ndarray]:
-    """Rotate unrotated loadings; return (pattern loadings, factor correlations Phi)."""
+    """Rotate unrotated loadings; return (pattern loadings, factor correlations Phi).
+
+    Parameters
+    ----------
+    loadings
+        Items × factors unrotated loadings.
+    method
+        One of ``ROTATIONS``.
+
+    Returns
+    -------
+    tuple
+        (pattern loadings, factor correlations Phi; identity for orthogonal rotations).
+    """
     k = loadings.shape[1]
     if method not in ROTATIONS:
         raise ValueError(f"rotation={method!r}: choose one of {ROTATIONS}")
     if method == "none" or k < 2:
         return loadings.copy(), np.eye(k)
     if method == "varimax":
-        return varimax(loadings)[0], np.eye(k)
+        return svd_varimax(loadings)[0], np.eye(k)
     if method == "promax":  # psych::fa applies Promax to Kaiser-normalised rows
         h = np.sqrt((loadings**2).sum(axis=1))
         h = np.where(h > 0, h, 1.0)

@@ -15,16 +15,36 @@ class ModelSyntaxError(ValueError):
 
 @dataclass(frozen=True)
 class Term:
-    """One right-hand-side term: a variable name with an optional fixed value (None = free)."""
+    """One right-hand-side term: a variable name with an optional fixed value (None = free).
+
+    Parameters
+    ----------
+    name
+        The variable.
+    fixed
+        Its fixed value (``1*x``), None when free.
+    free
+        An explicit ``NA*``: free even where a default would fix it.
+    """
 
     name: str
     fixed: float | None = None
-    free: bool = False  # explicit NA* (free even where a default would fix it)
+    free: bool = False
 
 
 @dataclass
 class ModelSpec:
-    """A parsed measurement model: factors with indicators plus extra covariances."""
+    """A parsed measurement model: factors with indicators plus extra covariances.
+
+    Parameters
+    ----------
+    factors
+        Factor → its indicator terms.
+    covariances
+        Extra ``a ~~ b`` terms (left-hand variable, right-hand term).
+    text
+        The model as written.
+    """
 
     factors: dict[str, list[Term]] = field(default_factory=dict)
     covariances: list[tuple[str, Term]] = field(default_factory=list)
@@ -65,7 +85,23 @@ def _parse_term(raw: str, line: str) -> Term:
 
 
 def parse_model(text: str) -> ModelSpec:
-    """Parse `f =~ a + b + c` and `a ~~ b` lines (comments with #, lines or ';')."""
+    """Parse `f =~ a + b + c` and `a ~~ b` lines (comments with #, lines or ';').
+
+    Parameters
+    ----------
+    text
+        The model in lavaan syntax; ``1*x`` fixes a loading, ``NA*x`` frees it, ``0*g``
+        fixes a covariance.
+
+    Returns
+    -------
+    ModelSpec
+
+    Raises
+    ------
+    ModelSyntaxError
+        Naming the line that cannot be read.
+    """
     if not isinstance(text, str) or not text.strip():
         raise ModelSyntaxError("the model is empty: give lines like 'f1 =~ x1 + x2 + x3'")
     spec = ModelSpec(text=text)

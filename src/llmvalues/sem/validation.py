@@ -21,7 +21,29 @@ def item_frame(
     missing: str = "listwise",
     extra: Sequence[str] = (),
 ) -> tuple[pd.DataFrame, int]:
-    """Return the numeric item columns (plus `extra` columns) and the number of rows dropped."""
+    """Return the numeric item columns (plus `extra` columns) and the number of rows dropped.
+
+    Parameters
+    ----------
+    data
+        A DataFrame or 2-d array (columns ``v1``, ``v2``, … for an array).
+    items
+        Item columns (default all).
+    missing
+        ``"listwise"`` drops rows with a missing item; ``"pairwise"`` keeps them.
+    extra
+        Further columns to keep unchanged (e.g. the group).
+
+    Returns
+    -------
+    tuple
+        (the item columns as floats plus ``extra``, rows dropped).
+
+    Raises
+    ------
+    DataError
+        Naming the missing column, or the row of a value that is not a finite number.
+    """
     if missing not in MISSING_POLICIES:
         raise DataError(f"missing={missing!r}: choose one of {MISSING_POLICIES}")
     if isinstance(data, np.ndarray):
@@ -56,7 +78,17 @@ def item_frame(
 
 
 def check_variation(frame: pd.DataFrame, items: Sequence[str], where: str = "") -> None:
-    """Raise if an item is constant (zero variance) among the rows given."""
+    """Raise if an item is constant (zero variance) among the rows given.
+
+    Parameters
+    ----------
+    frame
+        Item data.
+    items
+        Items to check.
+    where
+        Where the rows come from, for the message (``" in group 'a'"``).
+    """
     for c in items:
         values = frame[c].dropna()
         if values.nunique() < 2:
@@ -68,6 +100,16 @@ def check_variation(frame: pd.DataFrame, items: Sequence[str], where: str = "") 
 
 
 def check_n(n: int, needed: int, what: str) -> None:
-    """Raise if there are too few respondents for the analysis."""
+    """Raise if there are too few respondents for the analysis.
+
+    Parameters
+    ----------
+    n
+        Respondents.
+    needed
+        The least the analysis needs.
+    what
+        The analysis, for the message.
+    """
     if n < needed:
         raise DataError(f"{what}: {n} complete respondent(s), at least {needed} are needed")

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from llmvalues.collect.backends import make_backend
+from llmvalues.collect.backends import Backend, make_backend
+from llmvalues.collect.backends.bundled import GEMMA3_ID, SMOLLM2_ID
 from llmvalues.collect.ivs import ivs_plan
 from llmvalues.collect.runner import collect
 from llmvalues.collect.store import Store
@@ -24,6 +25,7 @@ DEMO_SAMPLING = {"temperature": 0.7, "max_tokens": 48}
 # a light sampler so the whole demo stays within minutes on two cores
 # the fit's own sampler defaults (4 chains of 1000 draws): tens of seconds for this plan
 DEMO_HIERARCHICAL = {"random_seed": 0}
+SHORT_LABELS = {SMOLLM2_ID: "SmolLM2", GEMMA3_ID: "Gemma3"}  # model id → label on the map
 
 
 @dataclass
@@ -57,35 +59,43 @@ def run_demo(
     n_descriptors: int = 20,
     method: str | None = None,
     progress: bool = True,
+    backend: Backend | None = None,
+    store: str | Path | None = None,
 ) -> DemoResult:
-    """Collect from the bundled model (resuming from ``out``), fit the map, write outputs."""
+    """Collect from the bundled model (resuming from ``out``), fit the map, write outputs.
+
+    ``backend``: another model to ask (default: the bundled SmolLM2-135M on llama.cpp);
+    ``store``: the SQLite store (default ``out/demo.sqlite``).
+    """
     from llmvalues.fit import fit_map
     from llmvalues.plots import save_figure
 
     started = time.perf_counter()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    backend = make_backend("llamacpp", "smollm2")
+    backend = backend or make_backend("llamacpp", "smollm2")
+    store_path = Path(store) if store else out / "demo.sqlite"
     plan = demo_plan(backend.model, n_descriptors)
-    with Store(out / "demo.sqlite") as store:
-        summary = collect(plan, backend, store, progress=progress)
-        responses = store.to_responses(plan.keys)
-        store.export(out / "responses.csv", plan.keys)
+    with Store(store_path) as answers:
+        summary = collect(plan, backend, answers, progress=progress)
+        responses = answers.to_responses(plan.keys)
+        answers.export(out / "responses.csv", plan.keys)
     print(summary)
     chosen = method or "hierarchical"
     # short labels on the map: "SmolLM2" and "SmolLM2 as Sweden"
+    short = SHORT_LABELS.get(backend.model, backend.model)
     responses["identity"] = (
-        responses["identity"].str.replace(backend.model, "SmolLM2").str.replace(" | ", " as ")
+        responses["identity"].str.replace(backend.model, short).str.replace(" | ", " as ")
     )
     options = DEMO_HIERARCHICAL if chosen == "hierarchical" else {}
-    fit = fit_map(responses, preset="wvs_official", method=chosen, **options)
-    table = fit.summary()
+    fit = fit_map(responses, preset="hall2025", method=chosen, **options)
+    table = fit.summary().to_frame()
     table.to_csv(out / "map_table.csv")
     fig, _ = fit.plot()
     figure = [Path(p) for p in save_figure(fig, out / "map")]
     sets = responses.groupby(["identity", "variant", "replicate"]).ngroups
     return DemoResult(
-        store=out / "demo.sqlite",
+        store=store_path,
         responses=out / "responses.csv",
         table=table,
         figure=figure,

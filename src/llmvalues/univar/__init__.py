@@ -1,7 +1,8 @@
 """UniVaR: a high-dimensional value embedding of LLMs learned from their answers (Cahyawijaya et al. 2025)."""
 
 from llmvalues.univar.bank import CONTROL, VALUE, Question, QuestionBank, load_bank
-from llmvalues.univar.encoder import EncoderError, embed, load_encoder, load_published
+from llmvalues.univar.checkpoint import CheckpointError
+from llmvalues.univar.encoder import PUBLISHED, REVISIONS, load_published
 from llmvalues.univar.evaluate import (
     compare_encoders,
     evaluate,
@@ -19,8 +20,10 @@ from llmvalues.univar.views import ViewBatch, ViewSampler
 
 __all__ = [
     "CONTROL",
+    "PUBLISHED",
+    "REVISIONS",
     "VALUE",
-    "EncoderError",
+    "CheckpointError",
     "MultiViewInfoNCE",
     "QAError",
     "Question",
@@ -34,12 +37,10 @@ __all__ = [
     "centroid_distances",
     "compare_encoders",
     "distance_table",
-    "embed",
     "evaluate",
     "evaluate_split",
     "knn_scores",
     "load_bank",
-    "load_encoder",
     "load_published",
     "probe_scores",
     "project",

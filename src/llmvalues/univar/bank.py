@@ -27,7 +27,23 @@ _VALUE_FILES = (
 
 @dataclass(frozen=True)
 class Question:
-    """One wording of one question: ``qid`` names the question, ``paraphrase`` the wording."""
+    """One wording of one question: ``qid`` names the question, ``paraphrase`` the wording.
+
+    Parameters
+    ----------
+    qid
+        The question.
+    paraphrase
+        The wording's number.
+    text
+        The wording.
+    value
+        The value it elicits.
+    framework
+        The value framework.
+    kind
+        ``"value"`` or ``"control"``.
+    """
 
     qid: str
     paraphrase: int
@@ -48,7 +64,15 @@ def _read(name: str) -> dict:
 
 
 class QuestionBank:
-    """All wordings of the value and control questions, with selection helpers."""
+    """All wordings of the value and control questions, with selection helpers.
+
+    Parameters
+    ----------
+    questions
+        Every wording (keys must be unique).
+    values
+        One row per value: ``value``, ``name``, ``framework``, ``citation``, ``n_questions``.
+    """
 
     def __init__(self, questions: Sequence[Question], values: pd.DataFrame):
         keys = [q.key for q in questions]
@@ -61,12 +85,28 @@ class QuestionBank:
         return len(self.questions)
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per wording: qid, paraphrase, key, text, value, framework, kind."""
+        """One row per wording.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``qid``, ``paraphrase``, ``text``, ``value``, ``framework``, ``kind``, ``key``.
+        """
         rows = [q.__dict__ | {"key": q.key} for q in self.questions]
         return pd.DataFrame(rows)
 
     def question_ids(self, kind: str = VALUE) -> list[str]:
-        """Distinct question ids of one kind, in bank order."""
+        """Distinct question ids of one kind, in bank order.
+
+        Parameters
+        ----------
+        kind
+            ``"value"`` or ``"control"``.
+
+        Returns
+        -------
+        list of str
+        """
         return list(dict.fromkeys(q.qid for q in self.questions if q.kind == kind))
 
     def select(
@@ -77,7 +117,25 @@ class QuestionBank:
         paraphrases: Iterable[int] | None = None,
         seed: int = 0,
     ) -> list[Question]:
-        """Wordings of ``n`` questions drawn evenly over values (all when ``n`` is None)."""
+        """Wordings of ``n`` questions drawn evenly over values (all when ``n`` is None).
+
+        Parameters
+        ----------
+        kind
+            ``"value"`` or ``"control"``.
+        n
+            Questions to draw (round-robin over values); None for all.
+        values
+            Only these values.
+        paraphrases
+            Only these wordings.
+        seed
+            Seed of the draw.
+
+        Returns
+        -------
+        list of Question
+        """
         if kind not in (VALUE, CONTROL):
             raise ValueError(f"kind must be {VALUE!r} or {CONTROL!r}, got {kind!r}")
         pool = [q for q in self.questions if q.kind == kind]
@@ -118,7 +176,12 @@ def _spread(qids: list[str], value_of: dict[str, str], n: int, seed: int) -> lis
 
 
 def load_bank() -> QuestionBank:
-    """Load the packaged bank: value statements × paraphrase frames, and the control questions."""
+    """Load the packaged bank: value statements × paraphrase frames, and the control questions.
+
+    Returns
+    -------
+    QuestionBank
+    """
     groups = _read("frames.json")["groups"]
     questions: list[Question] = []
     values = []

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 import pandas as pd
 
+from llmvalues.collect.ivs import FORMATS
 from llmvalues.collect.runner import collect_texts
 from llmvalues.collect.store import Store
 from llmvalues.univar.bank import Question
@@ -27,7 +28,19 @@ DEFAULT_SAMPLING: dict[str, Any] = {"temperature": 0.0, "max_tokens": 96}
 
 @dataclass(frozen=True)
 class Identity:
-    """A respondent: a name, the system prompt that makes it, and the group it belongs to."""
+    """A respondent: a name, the system prompt that makes it, and the group it belongs to.
+
+    Parameters
+    ----------
+    name
+        Unique name (no ``|``).
+    system
+        The system prompt (chat) or preamble (completion); None for none.
+    group
+        The group it is compared in (country, language); default its name.
+    language
+        The language it answers in.
+    """
 
     name: str
     system: str | None = None
@@ -45,7 +58,17 @@ def _identities_data() -> dict:
 
 
 def persona_identities(names: Sequence[str] | None = None) -> list[Identity]:
-    """The packaged personas (all, or those named), grouped by their country."""
+    """The packaged personas (all, or those named), grouped by their country.
+
+    Parameters
+    ----------
+    names
+        Persona names; None for all.
+
+    Returns
+    -------
+    list of Identity
+    """
     personas = _identities_data()["personas"]
     names = list(personas) if names is None else list(names)
     unknown = [n for n in names if n not in personas]
@@ -55,13 +78,33 @@ def persona_identities(names: Sequence[str] | None = None) -> list[Identity]:
 
 
 def country_identities(countries: Sequence[str]) -> list[Identity]:
-    """Cultural-prompting identities, one per country (Tao et al. 2024's wording)."""
+    """Cultural-prompting identities, one per country (Tao et al. 2024's wording).
+
+    Parameters
+    ----------
+    countries
+        Country names.
+
+    Returns
+    -------
+    list of Identity
+    """
     template = _identities_data()["country_template"]
     return [Identity(f"country:{c}", template.format(country=c), c) for c in countries]
 
 
 def language_identities(languages: Sequence[str]) -> list[Identity]:
-    """Identities that answer in a given language (the paper's model × language classes)."""
+    """Identities that answer in a given language (the paper's model × language classes).
+
+    Parameters
+    ----------
+    languages
+        Language names as the model should write them (``"German"``).
+
+    Returns
+    -------
+    list of Identity
+    """
     return [
         Identity(
             f"lang:{lang}", f"You are a helpful assistant. Always answer in {lang}.", lang, lang
@@ -74,12 +117,30 @@ class Translator(Protocol):
     """Puts texts into ``target`` language; plug in NLLB, an API or an LLM backend."""
 
     def translate(self, texts: Sequence[str], source: str, target: str) -> list[str]:
-        """Translations of ``texts`` in order."""
+        """Translations of ``texts`` in order.
+
+        Parameters
+        ----------
+        texts
+            The texts.
+        source, target
+            Their language and the language wanted.
+        """
         ...
 
 
 class BackendTranslator:
-    """Translation by an instruction-following backend, asked (and stored) through the store."""
+    """Translation by an instruction-following backend, asked (and stored) through the store.
+
+    Parameters
+    ----------
+    backend
+        The translating model's collection backend.
+    store
+        The store (translations resume too).
+    max_tokens
+        Token limit of a translation.
+    """
 
     def __init__(self, backend, store: Store, max_tokens: int = 256):
         self.backend = backend
@@ -87,7 +148,18 @@ class BackendTranslator:
         self.max_tokens = max_tokens
 
     def translate(self, texts: Sequence[str], source: str, target: str) -> list[str]:
-        """Ask the backend to translate each text; identical texts are asked once."""
+        """Ask the backend to translate each text; identical texts are asked once.
+
+        Parameters
+        ----------
+        texts, source, target
+            As for :meth:`Translator.translate`.
+
+        Returns
+        -------
+        list of str
+            The translations (the original where the reply was empty).
+        """
         if source == target:
             return list(texts)
         unique = list(dict.fromkeys(texts))
@@ -112,11 +184,11 @@ class BackendTranslator:
 
 
 def _prompts(
-    questions: Sequence[Question], mode: str, texts: Sequence[str] | None = None
+    questions: Sequence[Question], fmt: str, texts: Sequence[str] | None = None
 ) -> list[dict[str, Any]]:
     out = []
     for q, asked in zip(questions, texts or [q.text for q in questions], strict=True):
-        text = asked if mode == "chat" else f"Question: {asked}\nAnswer:"
+        text = asked if fmt == "chat" else f"Question: {asked}\nAnswer:"
         attrs = {
             "qid": q.qid,
             "paraphrase": q.paraphrase,
@@ -135,7 +207,7 @@ def collect_qa(
     identities: Sequence[Identity],
     store: Store,
     *,
-    mode: str = "auto",
+    fmt: str = "auto",
     sampling: dict[str, Any] | None = None,
     translator: Translator | None = None,
     target_language: str = "en",
@@ -144,11 +216,38 @@ def collect_qa(
 ) -> pd.DataFrame:
     """Ask every identity every question through ``store`` (resumes); return the QA table.
 
-    Identity labels are ``"{model}|{identity.name}"``. ``mode`` "auto" chats with models that
+    Identity labels are ``"{model}|{identity.name}"``. ``fmt`` "auto" chats with models that
     have a chat template and prompts base models with "Question: … Answer:". Empty or failed
-    replies are left out with a warning that counts them. ``question_translator`` puts the
-    (English) questions into each identity's language before asking; ``translator`` puts the
-    answers into ``target_language`` before they are encoded.
+    replies are left out with a warning that counts them.
+
+    Parameters
+    ----------
+    backend
+        The collection backend.
+    questions
+        The wordings to ask.
+    identities
+        Who answers (unique names).
+    store
+        The store (rerunning resumes).
+    fmt
+        ``"auto"``, ``"chat"`` or ``"completion"``.
+    sampling
+        Sampling settings (default temperature 0, 96 tokens).
+    translator
+        Puts the answers into ``target_language`` before they are encoded.
+    target_language
+        The language of the QA table.
+    question_translator
+        Puts the (English) questions into each identity's language before asking.
+    progress
+        Show a progress bar.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The QA table (:data:`~llmvalues.univar.qa.QA_COLUMNS` plus ``group``, ``persona``,
+        ``language``, ``cell_key``).
     """
     if not questions:
         raise ValueError("no questions to ask")
@@ -157,26 +256,26 @@ def collect_qa(
     names = [i.name for i in identities]
     if len(set(names)) != len(names):
         raise ValueError(f"identity names must be unique, got {names}")
-    if mode == "auto":
-        mode = "chat" if getattr(backend, "has_chat_template", True) else "completion"
-    if mode not in ("chat", "completion"):
-        raise ValueError(f"mode must be 'auto', 'chat' or 'completion', got {mode!r}")
+    if fmt == "auto":
+        fmt = "chat" if getattr(backend, "has_chat_template", True) else "completion"
+    if fmt not in FORMATS:
+        raise ValueError(f"fmt (format) must be 'auto', 'chat' or 'completion', got {fmt!r}")
     sampling = dict(DEFAULT_SAMPLING if sampling is None else sampling)
-    if mode == "completion":
+    if fmt == "completion":
         sampling.setdefault("stop", ["\nQuestion:", "\n\n\n"])
-    english = _prompts(questions, mode)
+    english = _prompts(questions, fmt)
     frames = []
     for ident in identities:
         prompts = english
         if question_translator is not None and ident.language != "en":
             texts = question_translator.translate([q.text for q in questions], "en", ident.language)
-            prompts = _prompts(questions, mode, texts)
+            prompts = _prompts(questions, fmt, texts)
         table = collect_texts(
             backend,
             prompts,
             store,
             system=ident.system,
-            mode=mode,
+            fmt=fmt,
             sampling=sampling,
             identity=f"{backend.model}|{ident.name}",
             progress=progress,

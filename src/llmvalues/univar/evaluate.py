@@ -17,12 +17,30 @@ import torch
 from sklearn.metrics import f1_score
 from sklearn.neighbors import KNeighborsClassifier
 
-from llmvalues.univar.encoder import embed
+from llmvalues.embeddings import embed
+from llmvalues.summary import Summary
 from llmvalues.univar.qa import QAError, qa_text, split_qa, validate_qa
 
 
 def embed_qa(model, qa: pd.DataFrame, batch_size: int = 64, max_length: int = 256) -> np.ndarray:
-    """Embeddings of each QA row as ``"Q: … A: …"`` (one QA per text, as evaluated)."""
+    """Embeddings of each QA row as ``"Q: … A: …"`` (one QA per text, as evaluated).
+
+    Parameters
+    ----------
+    model
+        The encoder.
+    qa
+        A QA table.
+    batch_size
+        Texts per forward pass.
+    max_length
+        Token limit of a QA.
+
+    Returns
+    -------
+    numpy.ndarray
+        One unit-length ``float32`` row per QA.
+    """
     qa = validate_qa(qa)
     texts = [qa_text(q, a) for q, a in zip(qa["question"], qa["answer"], strict=True)]
     return embed(model, texts, batch_size=batch_size, max_length=max_length)
@@ -31,7 +49,22 @@ def embed_qa(model, qa: pd.DataFrame, batch_size: int = 64, max_length: int = 25
 def knn_scores(
     train_x: np.ndarray, train_y: Sequence, test_x: np.ndarray, test_y: Sequence, k: int = 50
 ) -> dict[str, float]:
-    """k-NN (cosine) accuracy and weighted F1; k is capped at the number of training QAs."""
+    """k-NN (cosine) accuracy and weighted F1; k is capped at the number of training QAs.
+
+    Parameters
+    ----------
+    train_x, train_y
+        Training embeddings and their identities.
+    test_x, test_y
+        Test embeddings and their identities.
+    k
+        Neighbours.
+
+    Returns
+    -------
+    dict
+        ``knn_acc``, ``knn_f1`` and ``knn_k`` (the k used).
+    """
     k = min(int(k), len(train_x))
     if k < 1:
         raise ValueError("k-NN needs at least one training QA")
@@ -56,7 +89,26 @@ def probe_scores(
     seed: int = 0,
     ks: Sequence[int] = (1, 5, 10),
 ) -> dict[str, float]:
-    """Linear probe trained with Adam; acc@k for each k below the number of classes (else NaN)."""
+    """Linear probe trained with Adam; acc@k for each k below the number of classes (else NaN).
+
+    Parameters
+    ----------
+    train_x, train_y
+        Training embeddings and their identities.
+    test_x, test_y
+        Test embeddings and their identities (each must occur in training).
+    epochs, lr, batch_size
+        Adam training of the probe.
+    seed
+        Seed of the initial weights and the batch order.
+    ks
+        The k of each acc@k.
+
+    Returns
+    -------
+    dict
+        ``probe_acc@{k}`` for each k.
+    """
     classes = sorted(set(train_y))
     index = {c: i for i, c in enumerate(classes)}
     unseen = sorted(set(test_y) - set(classes))
@@ -87,7 +139,17 @@ def probe_scores(
 
 @dataclass
 class Evaluation:
-    """Scores of one encoder on one QA subset, with the split sizes behind them."""
+    """Scores of one encoder on one QA subset, with the split sizes behind them.
+
+    Parameters
+    ----------
+    scores
+        ``knn_acc``, ``knn_f1``, ``knn_k`` and ``probe_acc@k``.
+    n_train, n_test
+        QAs in the training and test split.
+    n_identities
+        Identities (classes).
+    """
 
     scores: dict[str, float]
     n_train: int
@@ -95,7 +157,18 @@ class Evaluation:
     n_identities: int
 
     def row(self, **labels) -> dict:
-        """A flat record for a results table."""
+        """A flat record for a results table.
+
+        Parameters
+        ----------
+        **labels
+            Columns put first (e.g. ``encoder=``, ``subset=``).
+
+        Returns
+        -------
+        dict
+            The labels, the scores, the split sizes and ``chance`` (1 / identities).
+        """
         return (
             labels
             | self.scores
@@ -105,6 +178,33 @@ class Evaluation:
                 "n_identities": self.n_identities,
                 "chance": 1.0 / self.n_identities,
             }
+        )
+
+    def to_frame(self) -> pd.DataFrame:
+        """The scores as one row.
+
+        Returns
+        -------
+        pandas.DataFrame
+            The columns of :meth:`row`.
+        """
+        return pd.DataFrame([self.row()])
+
+    def summary(self) -> Summary:
+        """The scores beside chance, with the split sizes.
+
+        Returns
+        -------
+        llmvalues.summary.Summary
+            Table ``Scores`` (one row per metric) and the split sizes as facts.
+        """
+        chance = 1.0 / self.n_identities
+        table = Summary.facts(self.scores).rename(columns={"value": "score"}).rename_axis("metric")
+        return Summary(
+            "UniVaR evaluation",
+            {"Scores": table},
+            [f"Chance accuracy is 1 / {self.n_identities} identities = {chance:.3f}."],
+            {"train QAs": self.n_train, "test QAs": self.n_test, "identities": self.n_identities},
         )
 
 
@@ -117,7 +217,27 @@ def evaluate_split(
     seed: int = 0,
     max_length: int = 256,
 ) -> Evaluation:
-    """k-NN and probe scores of ``model`` with identities as classes on a given split."""
+    """k-NN and probe scores of ``model`` with identities as classes on a given split.
+
+    Parameters
+    ----------
+    model
+        The encoder.
+    train, test
+        QA tables of the split.
+    k
+        Neighbours of the k-NN.
+    probe_epochs
+        Training epochs of the linear probe.
+    seed
+        Seed of the probe.
+    max_length
+        Token limit of a QA.
+
+    Returns
+    -------
+    Evaluation
+    """
     train, test = validate_qa(train), validate_qa(test)
     tx = embed_qa(model, train, max_length=max_length)
     vx = embed_qa(model, test, max_length=max_length)
@@ -134,7 +254,25 @@ def evaluate(
     k: int = 50,
     probe_epochs: int = 20,
 ) -> Evaluation:
-    """Split ``qa`` by question (same held-out questions for every identity) and score."""
+    """Split ``qa`` by question (same held-out questions for every identity) and score.
+
+    Parameters
+    ----------
+    model, qa
+        The encoder to score and the QA table.
+    test_size
+        Share of questions held out.
+    seed
+        Seed of the split and the probe.
+    k
+        Neighbours of the k-NN.
+    probe_epochs
+        Training epochs of the linear probe.
+
+    Returns
+    -------
+    Evaluation
+    """
     train, test = split_qa(qa, test_size=test_size, seed=seed)
     return evaluate_split(model, train, test, k=k, probe_epochs=probe_epochs, seed=seed)
 
@@ -146,7 +284,26 @@ def compare_encoders(
     probe_epochs: int = 20,
     seed: int = 0,
 ) -> pd.DataFrame:
-    """Scores of each encoder (e.g. trained, base) on each split (e.g. value, control)."""
+    """Scores of each encoder (e.g. trained, base) on each split (e.g. value, control).
+
+    Parameters
+    ----------
+    encoders
+        Name → encoder.
+    splits
+        Subset name → (train, test) QA tables.
+    k
+        Neighbours of the k-NN.
+    probe_epochs
+        Training epochs of the linear probe.
+    seed
+        Seed of the probe.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per encoder × subset (:meth:`Evaluation.row`).
+    """
     rows = []
     for name, model in encoders.items():
         for subset, (train, test) in splits.items():
@@ -156,7 +313,20 @@ def compare_encoders(
 
 
 def value_control_gap(table: pd.DataFrame, metric: str = "knn_acc") -> pd.DataFrame:
-    """Per encoder: the metric on value QAs, on control QAs, and value − control."""
+    """Per encoder: the metric on value QAs, on control QAs, and value − control.
+
+    Parameters
+    ----------
+    table
+        :func:`compare_encoders` output with subsets ``value`` and ``control``.
+    metric
+        The score compared.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``encoder``; columns ``value``, ``control``, ``gap``.
+    """
     needed = {"encoder", "subset", metric}
     if not needed <= set(table.columns):
         raise ValueError(f"table needs columns {sorted(needed)}")
@@ -170,7 +340,20 @@ def value_control_gap(table: pd.DataFrame, metric: str = "knn_acc") -> pd.DataFr
 def split_by_model(
     qa: pd.DataFrame, holdout_models: Sequence[str]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """QAs of the models used for training, and of the held-out (unseen) models."""
+    """QAs of the models used for training, and of the held-out (unseen) models.
+
+    Parameters
+    ----------
+    qa
+        A QA table with a ``model`` column.
+    holdout_models
+        The models to hold out.
+
+    Returns
+    -------
+    tuple
+        (QAs of the other models, QAs of the held-out models).
+    """
     qa = validate_qa(qa)
     unknown = sorted(set(holdout_models) - set(qa["model"]))
     if unknown:

@@ -20,7 +20,15 @@ Features = dict[str, torch.Tensor]
 
 
 class MultiViewInfoNCE(nn.Module):
-    """InfoNCE where rows ``2i`` and ``2i + 1`` are positives and same-identity views are masked."""
+    """InfoNCE where rows ``2i`` and ``2i + 1`` are positives and same-identity views are masked.
+
+    Parameters
+    ----------
+    temperature
+        Divides the cosine similarities.
+    mask_same_identity
+        Leave other views of the same identity out of the denominator.
+    """
 
     def __init__(self, temperature: float = 0.02, mask_same_identity: bool = True):
         super().__init__()
@@ -30,7 +38,20 @@ class MultiViewInfoNCE(nn.Module):
         self.mask_same_identity = mask_same_identity
 
     def forward(self, embeddings: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        """Mean cross-entropy of each view picking its partner among all other views."""
+        """Mean cross-entropy of each view picking its partner among all other views.
+
+        Parameters
+        ----------
+        embeddings
+            One row per view (an even number, at least 4; pairs are rows 2i, 2i + 1).
+        labels
+            Identity index of each view.
+
+        Returns
+        -------
+        torch.Tensor
+            The scalar loss.
+        """
         n = embeddings.shape[0]
         if n < 4 or n % 2:
             raise ValueError(f"need an even number (>= 4) of views in pairs, got {n}")
@@ -49,7 +70,13 @@ class MultiViewInfoNCE(nn.Module):
 
 
 class RandState:
-    """The CPU and CUDA random states at capture time, restorable so a re-forward repeats dropout."""
+    """The CPU and CUDA random states at capture time, restorable so a re-forward repeats dropout.
+
+    Parameters
+    ----------
+    devices
+        Devices whose CUDA random state is captured too.
+    """
 
     def __init__(self, devices: Sequence[torch.device]):
         self.cpu = torch.get_rng_state()
@@ -85,8 +112,31 @@ def cached_backward(
     ``chunks`` are tokenised micro-batches whose concatenated rows are the views in the order
     ``order`` (``order[j]`` = batch position of row ``j``). Pass 1 embeds every chunk without
     a graph; the loss and its gradient are taken on the detached embeddings; pass 2 re-embeds
-    each chunk with the same random state and back-propagates the cached gradient. ``gather``
-    concatenates embeddings of all processes (multi-GPU in-batch negatives).
+    each chunk with the same random state and back-propagates the cached gradient.
+
+    Parameters
+    ----------
+    embed
+        Tokenised features → embeddings (with the model's graph).
+    chunks
+        Tokenised micro-batches.
+    order
+        Batch position of each concatenated row.
+    labels
+        Identity index of each view (all processes' when gathering).
+    loss_fn
+        (embeddings, labels) → scalar loss.
+    gather
+        Concatenates the embeddings of all processes (multi-GPU in-batch negatives).
+    no_sync
+        Context that skips gradient synchronisation (all chunks but the last).
+    autocast
+        Mixed-precision context.
+
+    Returns
+    -------
+    torch.Tensor
+        The detached loss; the gradients are in the model's parameters.
     """
     devices = [next(iter(c.values())).device for c in chunks]
     states, reps = [], []
@@ -133,6 +183,16 @@ def bucketed_backward(
 
     Cheaper than :func:`cached_backward` when the whole batch's activations fit in memory
     (the CPU default): each chunk is padded only to its own longest view.
+
+    Parameters
+    ----------
+    embed, chunks, order, labels, loss_fn, gather, autocast
+        As for :func:`cached_backward`.
+
+    Returns
+    -------
+    torch.Tensor
+        The detached loss; the gradients are in the model's parameters.
     """
     with autocast():
         flat = torch.cat([embed(chunk).float() for chunk in chunks])

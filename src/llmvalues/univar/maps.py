@@ -15,7 +15,22 @@ import pandas as pd
 
 
 def project(embeddings: np.ndarray, method: str = "tsne", seed: int = 0) -> np.ndarray:
-    """2-D coordinates of the embeddings by t-SNE (cosine) or UMAP (cosine)."""
+    """2-D coordinates of the embeddings by t-SNE (cosine) or UMAP (cosine).
+
+    Parameters
+    ----------
+    embeddings
+        One row per point (at least 5).
+    method
+        ``"tsne"`` or ``"umap"``.
+    seed
+        Seed of the projection.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(n, 2)``.
+    """
     x = np.asarray(embeddings, dtype=np.float32)
     if x.ndim != 2 or len(x) < 5:
         raise ValueError(f"need a 2-D array of at least 5 embeddings, got shape {x.shape}")
@@ -35,7 +50,20 @@ def project(embeddings: np.ndarray, method: str = "tsne", seed: int = 0) -> np.n
 
 
 def centroids(points: np.ndarray, labels: Sequence) -> pd.DataFrame:
-    """Mean point per label (rows sorted by label)."""
+    """Mean point per label (rows sorted by label).
+
+    Parameters
+    ----------
+    points
+        One row per point.
+    labels
+        The label of each point.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per label (index ``label``), one column per coordinate.
+    """
     frame = pd.DataFrame(np.asarray(points)).assign(_label=list(labels))
     return frame.groupby("_label").mean().rename_axis("label")
 
@@ -52,13 +80,30 @@ def centroid_distances(
     groups: Sequence,
     identities: Sequence | None = None,
     n_boot: int = 1000,
-    ci: float = 0.95,
+    level: float = 0.95,
     seed: int = 0,
 ) -> pd.DataFrame:
     """Cosine distances between group centroids with percentile bootstrap intervals.
 
     Each replicate resamples QAs with replacement within each identity (or within each group
     when ``identities`` is None), so the interval reflects which questions were asked.
+
+    Parameters
+    ----------
+    embeddings
+        One row per QA.
+    groups
+        The group of each QA (centroids are per group).
+    identities
+        The identity of each QA (the resampling strata); None resamples within groups.
+    n_boot, level, seed
+        Replicates, interval probability and seed of the bootstrap.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per pair of groups: ``a``, ``b``, ``distance`` (1 − cosine of the unit
+        centroids), ``lo``, ``hi``.
     """
     x = np.asarray(embeddings, dtype=np.float64)
     groups = np.asarray(groups)
@@ -80,7 +125,7 @@ def centroid_distances(
             np.add.at(weights, rng.choice(rows, size=len(rows)), 1.0)
         m = _normed_means(x, codes, len(names), weights)
         boots[b] = 1.0 - m @ m.T
-    lo, hi = np.quantile(boots, [(1 - ci) / 2, (1 + ci) / 2], axis=0)
+    lo, hi = np.quantile(boots, [(1 - level) / 2, (1 + level) / 2], axis=0)
     dist = 1.0 - point @ point.T
     rows = [
         {"a": names[i], "b": names[j], "distance": dist[i, j], "lo": lo[i, j], "hi": hi[i, j]}
@@ -92,7 +137,20 @@ def centroid_distances(
 
 
 def distance_table(distances: pd.DataFrame, digits: int = 3) -> pd.DataFrame:
-    """Square table of ``"d [lo, hi]"`` strings from :func:`centroid_distances` output."""
+    """Square table of ``"d [lo, hi]"`` strings from :func:`centroid_distances` output.
+
+    Parameters
+    ----------
+    distances
+        :func:`centroid_distances` output.
+    digits
+        Decimals shown.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Group × group, ``"0"`` on the diagonal.
+    """
     names = sorted(set(distances["a"]) | set(distances["b"]))
     table = pd.DataFrame("", index=names, columns=names)
     for r in distances.itertuples():

@@ -29,12 +29,38 @@ class QAError(ValueError):
 
 
 def qa_text(question: str, answer: str) -> str:
-    """The text of one QA pair as UniVaR encodes it: ``"Q: {question} A: {answer}"``."""
+    """The text of one QA pair as UniVaR encodes it: ``"Q: {question} A: {answer}"``.
+
+    Parameters
+    ----------
+    question, answer
+        The pair.
+
+    Returns
+    -------
+    str
+    """
     return f"Q: {question.strip()} A: {answer.strip()}"
 
 
 def validate_qa(qa: pd.DataFrame) -> pd.DataFrame:
-    """Check required columns and non-empty answers; return a copy with defaults filled in."""
+    """Check required columns and non-empty answers; return a copy with defaults filled in.
+
+    Parameters
+    ----------
+    qa
+        A QA table.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with the optional columns filled in and ``identity`` as text.
+
+    Raises
+    ------
+    QAError
+        Naming the missing column or the rows and identities with empty cells.
+    """
     if not isinstance(qa, pd.DataFrame):
         raise QAError(f"QA table must be a pandas DataFrame, got {type(qa).__name__}")
     missing = [c for c in REQUIRED if c not in qa.columns]
@@ -67,6 +93,22 @@ def split_qa(
 
     The held-out questions are the same for all identities and all wordings of a question
     fall on one side, so a test QA never meets its own question text in the training set.
+
+    Parameters
+    ----------
+    qa
+        A QA table.
+    test_size
+        Share of questions held out.
+    seed
+        Seed of the split.
+    by
+        The column that defines a question.
+
+    Returns
+    -------
+    tuple
+        (training QAs, test QAs).
     """
     qa = validate_qa(qa)
     if not 0.0 < test_size < 1.0:

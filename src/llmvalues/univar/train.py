@@ -10,7 +10,6 @@ padded to the longest. Several GPUs work through Hugging Face Accelerate
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from collections.abc import Callable
@@ -18,18 +17,57 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import torch
 from sentence_transformers import SentenceTransformer
 
+from llmvalues.summary import Summary
+from llmvalues.univar.checkpoint import (
+    STATE_FILE,
+    CheckpointError,
+    load_optimizer_state,
+    read_state,
+    refuse_pickles,
+    save_state,
+)
 from llmvalues.univar.loss import Features, MultiViewInfoNCE, bucketed_backward, cached_backward
 from llmvalues.univar.views import ViewSampler
-
-STATE_FILE = "trainer_state.pt"
 
 
 @dataclass
 class TrainConfig:
-    """Training settings; the defaults follow the UniVaR paper where it gives them."""
+    """Training settings; the defaults follow the UniVaR paper where it gives them.
+
+    Parameters
+    ----------
+    lam
+        λ, the most QA pairs in one view (views hold 1..λ pairs).
+    batch_pairs
+        Positive pairs of views per step (the batch has twice as many views).
+    temperature
+        InfoNCE temperature.
+    lr, warmup_steps, weight_decay
+        AdamW learning rate, linear warm-up steps (then inverse-square-root decay), weight
+        decay.
+    epochs
+        Passes over the QAs (sets the number of steps unless ``max_steps`` is given).
+    max_steps
+        Stop after this many steps.
+    max_length
+        Token limit of a view; None: 256 for λ = 1, else 1024 (capped by the model).
+    chunk_size
+        Views per micro-batch (default 64 on CUDA, 16 on CPU).
+    grad_cache
+        Gradient caching on or off; None: on for CUDA only.
+    precision
+        ``"auto"`` (bf16 on CUDA, fp32 on CPU), ``"bf16"`` or ``"fp32"``.
+    seed
+        Seed of the view sampling and of each step's dropout.
+    save_every
+        Checkpoint every this many steps (0: only at the end) when training into a folder.
+    log_every
+        Record the loss and learning rate in ``history`` every this many steps.
+    """
 
     lam: int = 5
     batch_pairs: int = 64
@@ -65,7 +103,18 @@ class TrainConfig:
 
 
 def lr_lambda(warmup_steps: int) -> Callable[[int], float]:
-    """Linear warm-up to 1, then inverse-square-root decay (``sqrt(warmup / step)``)."""
+    """Linear warm-up to 1, then inverse-square-root decay (``sqrt(warmup / step)``).
+
+    Parameters
+    ----------
+    warmup_steps
+        Steps of the linear warm-up.
+
+    Returns
+    -------
+    callable
+        Step (0-based) → factor on the base learning rate, for ``LambdaLR``.
+    """
 
     def factor(step: int) -> float:
         step = step + 1
@@ -78,7 +127,28 @@ def lr_lambda(warmup_steps: int) -> Callable[[int], float]:
 
 @dataclass
 class TrainResult:
-    """What a run did: steps, losses, views per second, and the settings used."""
+    """What a run did: steps, losses, views per second, and the settings used.
+
+    Parameters
+    ----------
+    steps
+        The step the run ended at (counting steps of a resumed checkpoint).
+    losses
+        Loss of every step this run made.
+    views_per_second
+        Training throughput of this run.
+    config
+        The settings (``TrainConfig`` as a dict, with the resolved ``max_length`` and
+        ``grad_cache``).
+    precision
+        ``"bf16"`` or ``"fp32"``.
+    resumed_from
+        The checkpoint step this run started from (0 for a fresh run).
+    history
+        ``{"step", "loss", "lr"}`` every ``log_every`` steps.
+    step_seconds
+        Wall-clock seconds of every step this run made.
+    """
 
     steps: int
     losses: list[float]
@@ -89,16 +159,113 @@ class TrainResult:
     history: list[dict] = field(default_factory=list)
     step_seconds: list[float] = field(default_factory=list)
 
+    def to_frame(self) -> pd.DataFrame:
+        """One row per step of this run.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``step`` (1-based, counting from the checkpoint), ``loss``, ``seconds`` and
+            ``lr`` (NaN on steps not in ``history``).
+        """
+        steps = range(self.resumed_from + 1, self.resumed_from + len(self.losses) + 1)
+        seconds = list(self.step_seconds) + [np.nan] * (len(self.losses) - len(self.step_seconds))
+        lr = {h["step"]: h["lr"] for h in self.history}
+        return pd.DataFrame(
+            {
+                "step": list(steps),
+                "loss": self.losses,
+                "seconds": seconds[: len(self.losses)],
+                "lr": [lr.get(k, np.nan) for k in steps],
+            }
+        )
+
+    def summary(self) -> Summary:
+        """The run in brief: steps, first and last loss, throughput, settings.
+
+        Returns
+        -------
+        llmvalues.summary.Summary
+            Tables ``Losses`` (first, last, lowest) and ``Settings``.
+        """
+        losses = pd.DataFrame(
+            {
+                "loss": [
+                    self.losses[0] if self.losses else np.nan,
+                    self.losses[-1] if self.losses else np.nan,
+                    min(self.losses) if self.losses else np.nan,
+                ]
+            },
+            index=pd.Index(["first", "last", "lowest"], name="step"),
+        )
+        info = {
+            "steps": self.steps,
+            "resumed from": self.resumed_from,
+            "precision": self.precision,
+            "views per second": self.views_per_second,
+        }
+        return Summary(
+            "UniVaR training run",
+            {"Losses": losses, "Settings": Summary.facts(self.config)},
+            info=info,
+        )
+
+    def to_dict(self) -> dict:
+        """The record as plain data (JSON-ready).
+
+        Returns
+        -------
+        dict
+            Every field.
+        """
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> TrainResult:
+        """The record back from :meth:`to_dict`.
+
+        Parameters
+        ----------
+        data
+            The dict.
+
+        Returns
+        -------
+        TrainResult
+        """
+        return cls(**data)
+
 
 def default_max_length(model: SentenceTransformer, lam: int) -> int:
-    """256 tokens for single-QA views, 1024 for λ > 1 (the paper), capped by the model."""
+    """256 tokens for single-QA views, 1024 for λ > 1 (the paper), capped by the model.
+
+    Parameters
+    ----------
+    model
+        The encoder.
+    lam
+        λ of the views.
+
+    Returns
+    -------
+    int
+        The token limit of a view.
+    """
     wanted = 256 if lam == 1 else 1024
     limit = getattr(model[0].auto_model.config, "max_position_embeddings", wanted)
     return min(wanted, int(limit))
 
 
 class UniVaRTrainer:
-    """Fits a sentence-transformers model with :class:`MultiViewInfoNCE` on sampled views."""
+    """Fits a sentence-transformers model with :class:`MultiViewInfoNCE` on sampled views.
+
+    Parameters
+    ----------
+    model
+        The encoder to train (changed in place; pass a copy to keep the original).
+    config
+        Training settings (default :class:`TrainConfig`).
+    """
 
     def __init__(self, model: SentenceTransformer, config: TrainConfig | None = None):
         self.model = model
@@ -118,7 +285,22 @@ class UniVaRTrainer:
         return accel, precision
 
     def chunks(self, texts: list[str], max_length: int, device: torch.device):
-        """Tokenised micro-batches of views sorted by length, and each row's batch position."""
+        """Tokenised micro-batches of views sorted by length, and each row's batch position.
+
+        Parameters
+        ----------
+        texts
+            The views of one batch.
+        max_length
+            Token limit.
+        device
+            Where the tensors go.
+
+        Returns
+        -------
+        tuple
+            (list of tokenised micro-batches, tensor of the batch position of each row).
+        """
         size = self.config.chunk_size or (64 if device.type == "cuda" else 16)
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         tokenizer = self.model.tokenizer
@@ -137,7 +319,31 @@ class UniVaRTrainer:
         output_dir: str | Path | None = None,
         resume: bool = True,
     ) -> TrainResult:
-        """Train; with ``output_dir``, save checkpoints there and resume from the latest one."""
+        """Train; with ``output_dir``, save checkpoints there and resume from the latest one.
+
+        Parameters
+        ----------
+        sampler
+            The views to train on (its λ must equal the config's).
+        output_dir
+            Checkpoint folder: the encoder (safetensors), ``optimizer.safetensors`` and
+            ``trainer_state.json`` are written there every ``save_every`` steps and at the end.
+        resume
+            Continue from the checkpoint in ``output_dir`` when there is one.
+
+        Returns
+        -------
+        TrainResult
+            The record of this run (the trained encoder is ``self.model``).
+
+        Raises
+        ------
+        CheckpointError
+            When ``output_dir`` holds a pickle-format file or a damaged checkpoint; nothing
+            in it is unpickled.
+        ValueError
+            When the checkpoint was made with other settings.
+        """
         cfg = self.config
         if sampler.lam != cfg.lam:
             raise ValueError(f"sampler has λ={sampler.lam} but the config says lam={cfg.lam}")
@@ -152,8 +358,10 @@ class UniVaRTrainer:
         model, optimizer, scheduler = accel.prepare(self.model, optimizer, scheduler)
         start = 0
         out = Path(output_dir) if output_dir is not None else None
-        if out is not None and resume and (out / STATE_FILE).is_file():
-            start = self._load_state(out, accel, optimizer, scheduler)
+        if out is not None and resume and out.is_dir():
+            refuse_pickles(out)
+            if (out / STATE_FILE).is_file():
+                start = self._load_state(out, accel, optimizer, scheduler)
         model.train()
         device = accel.device
         rank, world = accel.process_index, accel.num_processes
@@ -227,27 +435,20 @@ class UniVaRTrainer:
         return loss_fn
 
     def _save(self, out: Path, accel, model, optimizer, scheduler, step: int) -> None:
-        """Write the model (sentence-transformers format) and optimiser state for resuming."""
+        """Write the model (sentence-transformers' safetensors) and the training state."""
         accel.wait_for_everyone()
         if not accel.is_main_process:
             return
         out.mkdir(parents=True, exist_ok=True)
         accel.unwrap_model(model).save(str(out))
-        state = {
-            "step": step,
-            "optimizer": optimizer.state_dict(),
-            "scheduler": scheduler.state_dict(),
-            "config": asdict(self.config),
-        }
-        torch.save(state, out / STATE_FILE)
-        (out / "univar_config.json").write_text(json.dumps(state["config"] | {"step": step}))
+        save_state(out, step, asdict(self.config), optimizer, scheduler)
 
     def _load_state(self, out: Path, accel, optimizer, scheduler) -> int:
         """Restore weights, optimiser and schedule from ``out``; return the step reached."""
         from safetensors.torch import load_file
 
-        state = torch.load(out / STATE_FILE, map_location="cpu", weights_only=False)
-        saved = {k: v for k, v in state["config"].items() if k not in ("max_steps", "save_every")}
+        record = read_state(out)
+        saved = {k: v for k, v in record["config"].items() if k not in ("max_steps", "save_every")}
         now = {k: v for k, v in asdict(self.config).items() if k in saved}
         if saved != now:
             diff = {k: (saved[k], now[k]) for k in saved if saved[k] != now.get(k)}
@@ -256,14 +457,13 @@ class UniVaRTrainer:
             )
         weights = out / "model.safetensors"
         if not weights.is_file():
-            raise FileNotFoundError(f"checkpoint state found but no model weights at {weights}")
+            raise CheckpointError(f"checkpoint state found but no model weights at {weights}")
         inner = accel.unwrap_model(self.model)[0].auto_model
         missing, unexpected = inner.load_state_dict(load_file(str(weights)), strict=False)
         if unexpected or [m for m in missing if "position_ids" not in m]:
             raise ValueError(f"checkpoint weights do not match the model: {missing} {unexpected}")
-        optimizer.load_state_dict(state["optimizer"])
-        scheduler.load_state_dict(state["scheduler"])
-        return int(state["step"])
+        load_optimizer_state(out, record, optimizer, scheduler)
+        return int(record["step"])
 
 
 def train_univar(
@@ -272,12 +472,24 @@ def train_univar(
     config: TrainConfig | None = None,
     output_dir: str | Path | None = None,
 ) -> tuple[SentenceTransformer, TrainResult]:
-    """Train ``model`` on ``sampler``'s views; return the trained model and the run's record."""
+    """Train ``model`` on ``sampler``'s views; return the trained model and the run's record.
+
+    Parameters
+    ----------
+    model
+        The encoder to train (changed in place).
+    sampler
+        The views.
+    config
+        Training settings (default :class:`TrainConfig`).
+    output_dir
+        Checkpoint folder (resumed when it holds a checkpoint).
+
+    Returns
+    -------
+    tuple
+        (the trained ``SentenceTransformer``, :class:`TrainResult`).
+    """
     trainer = UniVaRTrainer(model, config)
     result = trainer.train(sampler, output_dir)
     return trainer.model, result
-
-
-def loss_curve(result: TrainResult) -> np.ndarray:
-    """The per-step losses of a run as an array (for plots and checks)."""
-    return np.asarray(result.losses, dtype=float)

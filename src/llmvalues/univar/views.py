@@ -18,15 +18,35 @@ from llmvalues.univar.qa import QAError, qa_text, validate_qa
 
 @dataclass(frozen=True)
 class ViewBatch:
-    """``2 * n_pairs`` view texts; rows ``2i`` and ``2i + 1`` are a positive pair."""
+    """``2 * n_pairs`` view texts; rows ``2i`` and ``2i + 1`` are a positive pair.
+
+    Parameters
+    ----------
+    texts
+        The views.
+    labels
+        Identity index of each view.
+    n_qas
+        QA pairs (k) in each view.
+    """
 
     texts: list[str]
-    labels: np.ndarray  # identity index of each view
-    n_qas: np.ndarray  # k of each view
+    labels: np.ndarray
+    n_qas: np.ndarray
 
 
 class ViewSampler:
-    """Draws positive pairs of views per identity, identities balanced within each batch."""
+    """Draws positive pairs of views per identity, identities balanced within each batch.
+
+    Parameters
+    ----------
+    qa
+        The QA table to draw from.
+    lam
+        λ, the most QA pairs in a view; every identity needs at least 2λ QAs.
+    seed
+        Seed of the draws (a batch is a pure function of seed and step).
+    """
 
     def __init__(self, qa: pd.DataFrame, lam: int = 5, seed: int = 0):
         if int(lam) < 1:
@@ -55,12 +75,34 @@ class ViewSampler:
         return sum(len(t) for t in self.texts.values())
 
     def steps_per_epoch(self, n_pairs: int) -> int:
-        """Steps for each QA to appear about once: QAs / (views per batch × mean k)."""
+        """Steps for each QA to appear about once: QAs / (views per batch × mean k).
+
+        Parameters
+        ----------
+        n_pairs
+            Positive pairs per batch.
+
+        Returns
+        -------
+        int
+        """
         mean_k = (1 + self.lam) / 2
         return max(1, math.ceil(self.n_qas / (2 * n_pairs * mean_k)))
 
     def batch(self, step: int, n_pairs: int) -> ViewBatch:
-        """The batch of ``n_pairs`` positive pairs for training step ``step``."""
+        """The batch of ``n_pairs`` positive pairs for training step ``step``.
+
+        Parameters
+        ----------
+        step
+            The training step (with the process rank folded in for several GPUs).
+        n_pairs
+            Positive pairs.
+
+        Returns
+        -------
+        ViewBatch
+        """
         rng = np.random.default_rng([self.seed, int(step)])
         n_id = len(self.identities)
         order = np.concatenate([rng.permutation(n_id) for _ in range(math.ceil(n_pairs / n_id))])[

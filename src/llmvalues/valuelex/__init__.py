@@ -6,7 +6,7 @@ clusters, name and match the dimensions to a reference taxonomy, report reliabil
 score models with a projective sentence-completion test coded by judges.
 """
 
-from llmvalues.valuelex.agreement import alpha_interval, krippendorff_alpha
+from llmvalues.valuelex.agreement import KrippendorffAlpha, alpha_interval, krippendorff_alpha
 from llmvalues.valuelex.judges import EmbeddingJudge, LLMJudge
 from llmvalues.valuelex.lexicon import Lexicon, build_lexicon, split_list
 from llmvalues.valuelex.projective import completions_frame, projective_plan
@@ -34,6 +34,7 @@ from llmvalues.valuelex.study import (
 __all__ = [
     "SUBDIMENSIONS",
     "EmbeddingJudge",
+    "KrippendorffAlpha",
     "LLMJudge",
     "Lexicon",
     "RatingMatrix",

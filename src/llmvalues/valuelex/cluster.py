@@ -8,6 +8,8 @@ import numpy as np
 import pandas as pd
 from scipy.cluster.hierarchy import fcluster, linkage
 
+from llmvalues.summary import Summary
+
 LINKAGES = ("ward", "average", "complete", "single")
 
 
@@ -17,7 +19,19 @@ class ClusterError(ValueError):
 
 @dataclass
 class TermClusters:
-    """A hierarchical clustering of terms: the linkage matrix and the cut into ``n_clusters``."""
+    """A hierarchical clustering of terms: the linkage matrix and the cut into ``n_clusters``.
+
+    Parameters
+    ----------
+    terms
+        The terms, in the order of the linkage.
+    linkage
+        SciPy's linkage matrix.
+    labels
+        Term → cluster (1..n) of the cut.
+    method
+        The linkage method.
+    """
 
     terms: list[str]
     linkage: np.ndarray
@@ -26,10 +40,53 @@ class TermClusters:
 
     @property
     def n_clusters(self) -> int:
+        """Clusters of the cut."""
         return int(self.labels.nunique())
 
+    def to_frame(self) -> pd.DataFrame:
+        """One row per term.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``term``, ``cluster``.
+        """
+        return self.labels.rename_axis("term").reset_index(name="cluster")
+
+    def summary(self) -> Summary:
+        """The clusters with their sizes and terms.
+
+        Returns
+        -------
+        llmvalues.summary.Summary
+            Table ``Clusters`` (index ``cluster``: ``n_terms``, ``terms``).
+        """
+        groups = self.labels.groupby(self.labels)
+        table = pd.DataFrame(
+            {
+                "n_terms": groups.size(),
+                "terms": groups.apply(lambda s: ", ".join(map(str, s.index))),
+            }
+        ).rename_axis("cluster")
+        return Summary(
+            "Semantic clusters of the terms",
+            {"Clusters": table},
+            info={"method": self.method, "clusters": self.n_clusters, "terms": len(self.terms)},
+        )
+
     def cut(self, n_clusters: int) -> pd.Series:
-        """Cluster labels (1..n) of every term for another number of clusters."""
+        """Cluster labels (1..n) of every term for another number of clusters.
+
+        Parameters
+        ----------
+        n_clusters
+            Clusters of the new cut.
+
+        Returns
+        -------
+        pandas.Series
+            Term → cluster.
+        """
         return pd.Series(
             fcluster(self.linkage, n_clusters, criterion="maxclust"),
             index=self.terms,
@@ -44,6 +101,21 @@ def cluster_terms(
 
     ``ward`` works on Euclidean distances of the unit vectors (monotone in cosine distance);
     the other linkages use cosine distance directly.
+
+    Parameters
+    ----------
+    terms
+        Distinct terms.
+    embeddings
+        One unit row per term.
+    n_clusters
+        Clusters of the cut.
+    method
+        One of ``LINKAGES``.
+
+    Returns
+    -------
+    TermClusters
     """
     if method not in LINKAGES:
         raise ClusterError(f"method must be one of {LINKAGES}, got {method!r}")
@@ -64,7 +136,21 @@ def cluster_terms(
 
 @dataclass(frozen=True)
 class Agreement:
-    """Agreement of two partitions of the same terms: ARI, AMI, a permutation p and the table."""
+    """Agreement of two partitions of the same terms: ARI, AMI, a permutation p and the table.
+
+    Parameters
+    ----------
+    ari
+        Adjusted Rand index.
+    ami
+        Adjusted mutual information.
+    p_value
+        Permutation p-value of the ARI.
+    n_terms
+        Terms both partitions assign.
+    table
+        Factor × cluster counts.
+    """
 
     ari: float
     ami: float
@@ -78,6 +164,31 @@ class Agreement:
             f"{self.p_value:.4f}) over {self.n_terms} terms"
         )
 
+    def to_frame(self) -> pd.DataFrame:
+        """The agreement as one row.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``ari``, ``ami``, ``p_value``, ``n_terms``.
+        """
+        keys = ["ari", "ami", "p_value", "n_terms"]
+        return pd.DataFrame([{k: getattr(self, k) for k in keys}])
+
+    def summary(self) -> Summary:
+        """The agreement and the cross-table of the two partitions.
+
+        Returns
+        -------
+        llmvalues.summary.Summary
+            Tables ``Agreement`` (:meth:`to_frame`) and ``Factor × cluster``.
+        """
+        return Summary(
+            "Agreement of factors and semantic clusters",
+            {"Agreement": self.to_frame(), "Factor × cluster": self.table},
+            ["p: share of label permutations with an adjusted Rand index at least as high."],
+        )
+
 
 def partition_agreement(
     factors: pd.Series, clusters: pd.Series, n_perm: int = 2000, seed: int = 0
@@ -85,7 +196,20 @@ def partition_agreement(
     """Agreement of term → factor and term → cluster labels over the terms both assign.
 
     Terms that a partition leaves unassigned (NaN, e.g. no loading above the cut-off) are
-    left out and counted in the message of the table's name.
+    left out; ``n_terms`` counts those kept.
+
+    Parameters
+    ----------
+    factors, clusters
+        Term → label of each partition.
+    n_perm
+        Permutations of the permutation test.
+    seed
+        Seed of the permutations.
+
+    Returns
+    -------
+    Agreement
     """
     try:
         from sklearn.metrics import adjusted_mutual_info_score, adjusted_rand_score

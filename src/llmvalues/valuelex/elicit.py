@@ -11,7 +11,21 @@ from llmvalues.valuelex.respondents import Respondent, build_request, stable_see
 
 
 def assigned_prompts(index: int, prompts: list[Prompt], per_respondent: int) -> list[Prompt]:
-    """Prompts of the ``index``-th respondent: a rotating block, so every prompt is used evenly."""
+    """Prompts of the ``index``-th respondent: a rotating block, so every prompt is used evenly.
+
+    Parameters
+    ----------
+    index
+        The respondent's position.
+    prompts
+        All prompts.
+    per_respondent
+        Prompts per respondent.
+
+    Returns
+    -------
+    list of Prompt
+    """
     if not 1 <= per_respondent <= len(prompts):
         raise ValueError(f"prompts_per_respondent must be 1..{len(prompts)}, got {per_respondent}")
     start = (index * per_respondent) % len(prompts)
@@ -24,29 +38,55 @@ def elicitation_plan(
     prompts: list[Prompt],
     *,
     prompts_per_respondent: int = 3,
-    mode: str = "chat",
+    fmt: str = "chat",
     sampling: dict[str, Any] | None = None,
     spec: dict[str, Any] | None = None,
     max_words: int = 2,
     seed: int = 0,
 ) -> Plan:
-    """One cell per respondent × assigned prompt; replies parsed into descriptor lists."""
+    """One cell per respondent × assigned prompt; replies parsed into descriptor lists.
+
+    Parameters
+    ----------
+    model
+        The backend's model id (recorded in every cell key).
+    respondents
+        Who is asked.
+    prompts
+        The elicitation prompts.
+    prompts_per_respondent
+        Prompts each respondent answers.
+    fmt
+        ``"chat"`` or ``"completion"`` prompts.
+    sampling
+        Sampling settings (default temperature 0.8, 64 tokens).
+    spec
+        The wording (default the bundled one).
+    max_words
+        Most words a descriptor may have.
+    seed
+        Seed of the sampling seeds.
+
+    Returns
+    -------
+    llmvalues.collect.plan.Plan
+    """
     if not prompts:
         raise ValueError("give at least one elicitation prompt")
     spec = spec or load_data("prompts.json")
     instruction = spec.get("list_instruction", "")
     template = spec.get("completion_template", "{prompt}")
     base = {"temperature": 0.8, "max_tokens": 64, **(sampling or {})}
-    if mode == "completion":
+    if fmt == "completion":
         base.setdefault("stop", ["\n\n", "\nInterviewer"])
     parser = elicitation_parser(max_words)
     cells = []
     for index, resp in enumerate(respondents):
         for prompt in assigned_prompts(index, prompts, prompts_per_respondent):
-            text = f"{prompt.text} {instruction}".strip() if mode == "chat" else prompt.text
+            text = f"{prompt.text} {instruction}".strip() if fmt == "chat" else prompt.text
             sampling_r = {**base, "seed": stable_seed(seed, resp.id, prompt.id)}
             request = build_request(
-                resp, text, mode=mode, sampling=sampling_r, completion_template=template
+                resp, text, fmt=fmt, sampling=sampling_r, completion_template=template
             )
             cells.append(
                 make_cell(
@@ -63,7 +103,7 @@ def elicitation_plan(
                         "model_label": resp.model,
                         "persona": resp.persona.id,
                         "prompt_id": prompt.id,
-                        "mode": mode,
+                        "format": fmt,
                     },
                 )
             )

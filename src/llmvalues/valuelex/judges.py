@@ -18,17 +18,27 @@ from llmvalues.collect.backends.base import Request
 from llmvalues.collect.plan import Plan, make_cell
 from llmvalues.collect.runner import collect
 from llmvalues.collect.store import Store
+from llmvalues.embeddings import embed
 from llmvalues.instruments.parse import INVALID, OK, Parsed, is_refusal
-from llmvalues.valuelex.embed import Encoder, embed
 from llmvalues.valuelex.resources import load_rubric
-from llmvalues.valuelex.respondents import resolve_mode
+from llmvalues.valuelex.respondents import resolve_format
 
 TARGETS = ("stem", "all")
 _VERDICT = re.compile(r"\b(high|low)\b", re.IGNORECASE)
 
 
 def parse_verdict(text: str) -> Parsed:
-    """HIGH → 1, LOW → 0; both or neither → invalid (refusals recorded as such)."""
+    """HIGH → 1, LOW → 0; both words: the first; neither → invalid (refusals recorded as such).
+
+    Parameters
+    ----------
+    text
+        The judge's reply.
+
+    Returns
+    -------
+    llmvalues.instruments.parse.Parsed
+    """
     found = {m.lower() for m in _VERDICT.findall(text or "")}
     if found == {"high"}:
         return Parsed(1, OK)
@@ -69,18 +79,43 @@ def _not_judged(row: pd.Series, sub: str, judge: str) -> dict[str, Any]:
 
 
 class LLMJudge:
-    """An LLM asked, with the written rubric, whether a completion is HIGH or LOW."""
+    """An LLM asked, with the written rubric, whether a completion is HIGH or LOW.
+
+    Parameters
+    ----------
+    backend
+        The judging model's collection backend.
+    rubric
+        The rubric (default the bundled one).
+    fmt
+        ``"auto"`` (completion prompts for base models), ``"chat"`` or ``"completion"``.
+    label
+        The judge's name in the codes (default ``llm:{model}``).
+    """
 
     def __init__(
-        self, backend: Any, rubric: dict | None = None, mode: str = "auto", label: str | None = None
+        self, backend: Any, rubric: dict | None = None, fmt: str = "auto", label: str | None = None
     ):
         self.backend = backend
         self.rubric = rubric or load_rubric()
-        self.mode = resolve_mode(mode, backend)  # base models get a completion prompt
+        self.fmt = resolve_format(fmt, backend)  # base models get a completion prompt
         self.name = label or f"llm:{backend.model}"
 
     def plan(self, completions: pd.DataFrame, target: str = "stem") -> Plan:
-        """One judging cell per ok completion × subdimension."""
+        """One judging cell per ok completion × subdimension.
+
+        Parameters
+        ----------
+        completions
+            From :func:`~llmvalues.valuelex.projective.completions_frame`.
+        target
+            ``"stem"``: judge each completion on its stem's subdimension; ``"all"``: on
+            every subdimension.
+
+        Returns
+        -------
+        llmvalues.collect.plan.Plan
+        """
         cells = []
         for i, sub in _targets(completions, self.rubric, target):
             row = completions.loc[i]
@@ -96,7 +131,7 @@ class LLMJudge:
                 completion=row["reply"].strip(),
             )
             sampling = {"temperature": 0.0, "max_tokens": 4}
-            if self.mode == "chat":
+            if self.fmt == "chat":
                 request = Request(messages=({"role": "user", "content": text},), sampling=sampling)
             else:
                 suffix = self.rubric.get("completion_suffix", "")
@@ -116,7 +151,25 @@ class LLMJudge:
     def code(
         self, completions: pd.DataFrame, store: Store, target: str = "stem", **options: Any
     ) -> pd.DataFrame:
-        """Collect the verdicts (resumable) and return the codes table."""
+        """Collect the verdicts (resumable) and return the codes table.
+
+        Parameters
+        ----------
+        completions
+            From :func:`~llmvalues.valuelex.projective.completions_frame`.
+        store
+            The store (rerunning resumes).
+        target
+            ``"stem"`` or ``"all"`` (see :meth:`plan`).
+        **options
+            Passed to :func:`llmvalues.collect.runner.collect`.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per completion × subdimension: ``judge``, ``completion``, ``model``,
+            ``subdimension``, ``stem_index``, ``code``, ``status``, ``reason``.
+        """
         plan = self.plan(completions, target)
         verdicts = pd.DataFrame()
         if len(plan):
@@ -146,11 +199,23 @@ class LLMJudge:
 
 
 class EmbeddingJudge:
-    """HIGH when the completion is closer to the rubric's HIGH text than to its LOW text."""
+    """HIGH when the completion is closer to the rubric's HIGH text than to its LOW text.
+
+    Parameters
+    ----------
+    encoder
+        A sentence-transformers encoder.
+    rubric
+        The rubric (default the bundled one).
+    margin
+        HIGH needs cos(HIGH) − cos(LOW) above this.
+    label
+        The judge's name in the codes.
+    """
 
     def __init__(
         self,
-        encoder: Encoder,
+        encoder: Any,
         rubric: dict | None = None,
         margin: float = 0.0,
         label: str = "embedding",
@@ -161,20 +226,33 @@ class EmbeddingJudge:
         self.name = label
         subs = list(self.rubric["subdimensions"])
         self._subs = subs
-        high = embed([self.rubric["subdimensions"][s]["high"] for s in subs], encoder)
-        low = embed([self.rubric["subdimensions"][s]["low"] for s in subs], encoder)
+        high = embed(encoder, [self.rubric["subdimensions"][s]["high"] for s in subs])
+        low = embed(encoder, [self.rubric["subdimensions"][s]["low"] for s in subs])
         self._high = dict(zip(subs, high, strict=True))
         self._low = dict(zip(subs, low, strict=True))
 
     def code(self, completions: pd.DataFrame, target: str = "stem") -> pd.DataFrame:
-        """Code every ok completion; ``difference`` = cos(HIGH) − cos(LOW) is kept too."""
+        """Code every ok completion; ``difference`` = cos(HIGH) − cos(LOW) is kept too.
+
+        Parameters
+        ----------
+        completions
+            From :func:`~llmvalues.valuelex.projective.completions_frame`.
+        target
+            ``"stem"`` or ``"all"`` (see :meth:`LLMJudge.plan`).
+
+        Returns
+        -------
+        pandas.DataFrame
+            The columns of :meth:`LLMJudge.code` and ``difference``.
+        """
         pairs = _targets(completions, self.rubric, target)
         ok_rows = [i for i in completions.index if completions.loc[i, "status"] == OK]
         vectors = (
             dict(
                 zip(
                     ok_rows,
-                    embed(completions.loc[ok_rows, "text"].tolist(), self.encoder),
+                    embed(self.encoder, completions.loc[ok_rows, "text"].tolist()),
                     strict=True,
                 )
             )

@@ -29,6 +29,7 @@ from typing import Any
 import pandas as pd
 
 from llmvalues.instruments.parse import INVALID, OK, REFUSAL, Parsed, is_refusal
+from llmvalues.summary import Summary
 
 
 class LexiconError(ValueError):
@@ -174,7 +175,17 @@ _FAMILY_RULES = (
 
 
 def singular(word: str) -> str:
-    """Singular of an English plural by rule (``abilities`` → ``ability``); else unchanged."""
+    """Singular of an English plural by rule (``abilities`` → ``ability``); else unchanged.
+
+    Parameters
+    ----------
+    word
+        A lower-case word.
+
+    Returns
+    -------
+    str
+    """
     if len(word) <= 3 or word.endswith(("ss", "us", "is", "ics")):
         return word[:-1] if word.endswith("ics") else word
     if word.endswith("ies") and len(word) > 4:
@@ -187,7 +198,17 @@ def singular(word: str) -> str:
 
 
 def family_key(form: str) -> str:
-    """Stem shared by a derivational family (``honesty``, ``honest`` → ``honest``)."""
+    """Stem shared by a derivational family (``honesty``, ``honest`` → ``honest``).
+
+    Parameters
+    ----------
+    form
+        A normalised descriptor.
+
+    Returns
+    -------
+    str
+    """
     key = form.replace("-", "")
     changed = True
     while changed:
@@ -201,7 +222,19 @@ def family_key(form: str) -> str:
 
 
 def normalise_descriptor(raw: str, max_words: int = 2) -> str | None:
-    """One raw descriptor → its normalised form, or None when it is not a short descriptor."""
+    """One raw descriptor → its normalised form, or None when it is not a short descriptor.
+
+    Parameters
+    ----------
+    raw
+        The descriptor as written.
+    max_words
+        Most words a descriptor may have.
+
+    Returns
+    -------
+    str or None
+    """
     text = unicodedata.normalize("NFKC", raw).lower()
     text = _CLEAN.sub(" ", text.replace("’", "'")).replace("_", " ").replace("-", " ")
     words = text.split()
@@ -222,7 +255,19 @@ def normalise_descriptor(raw: str, max_words: int = 2) -> str | None:
 
 @dataclass(frozen=True)
 class ParsedList:
-    """Descriptors found in one reply, fragments that were not descriptors, and a status."""
+    """Descriptors found in one reply, fragments that were not descriptors, and a status.
+
+    Parameters
+    ----------
+    descriptors
+        The raw descriptors found.
+    dropped
+        Fragments that are not descriptors.
+    status
+        ``ok``, ``refusal`` or ``invalid``.
+    reason
+        Why, when not ok.
+    """
 
     descriptors: tuple[str, ...]
     dropped: tuple[str, ...]
@@ -231,7 +276,19 @@ class ParsedList:
 
 
 def split_list(text: str | float | None, max_words: int = 2) -> ParsedList:
-    """Split a reply into raw descriptors (numbered, bulleted, comma or line separated lists)."""
+    """Split a reply into raw descriptors (numbered, bulleted, comma or line separated lists).
+
+    Parameters
+    ----------
+    text
+        The reply (None or NaN: an empty reply).
+    max_words
+        Most words a descriptor may have.
+
+    Returns
+    -------
+    ParsedList
+    """
     if not isinstance(text, str) or not text.strip():  # None or NaN (an empty CSV cell)
         return ParsedList((), (), INVALID, "empty reply")
     found: list[str] = []
@@ -257,7 +314,18 @@ def split_list(text: str | float | None, max_words: int = 2) -> ParsedList:
 
 
 def elicitation_parser(max_words: int = 2):
-    """A collection parser for elicitation replies: code = number of descriptors found."""
+    """A collection parser for elicitation replies: code = number of descriptors found.
+
+    Parameters
+    ----------
+    max_words
+        Most words a descriptor may have.
+
+    Returns
+    -------
+    callable
+        Reply text → :class:`~llmvalues.instruments.parse.Parsed`.
+    """
 
     def parse(text: str) -> Parsed:
         parsed = split_list(text, max_words)
@@ -269,7 +337,22 @@ def elicitation_parser(max_words: int = 2):
 
 @dataclass
 class Lexicon:
-    """Terms with counts, the raw → term mapping, every occurrence and every reply's status."""
+    """Terms with counts, the raw → term mapping, every occurrence and every reply's status.
+
+    Parameters
+    ----------
+    terms
+        One row per term: ``term``, ``count``, ``respondents``, ``models``, ``forms``,
+        ``kept``; most frequent first.
+    mapping
+        Raw descriptor → normalised form → term, with counts and ``kept``.
+    occurrences
+        Every descriptor found: reply, respondent, model, raw, normalised, term.
+    replies
+        Every reply's status, reason, descriptors found and dropped fragments.
+    settings
+        The thresholds and options used.
+    """
 
     terms: pd.DataFrame
     mapping: pd.DataFrame
@@ -282,14 +365,39 @@ class Lexicon:
         """Kept terms, most frequent first."""
         return self.terms.loc[self.terms["kept"], "term"].tolist()
 
-    def summary(self) -> str:
-        """Counts of replies by status, descriptors, distinct forms and kept terms."""
-        status = self.replies["status"].value_counts().to_dict()
-        return (
-            f"{len(self.replies)} replies {status}; {len(self.occurrences)} descriptors; "
-            f"{self.mapping['normalised'].nunique()} forms → {self.terms['term'].nunique()} terms; "
-            f"{len(self.term_list)} kept (min_count={self.settings.get('min_count')}, "
-            f"min_respondents={self.settings.get('min_respondents')})"
+    def to_frame(self) -> pd.DataFrame:
+        """The term table.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``term``, ``count``, ``respondents``, ``models``, ``forms``, ``kept``.
+        """
+        return self.terms.copy()
+
+    def summary(self) -> Summary:
+        """Replies by status, descriptors, distinct forms, terms and the kept terms.
+
+        Returns
+        -------
+        llmvalues.summary.Summary
+            Tables ``Kept terms`` and ``Replies by status``; the counts as facts.
+        """
+        status = self.replies["status"].value_counts().rename_axis("status").rename("replies")
+        kept = self.terms[self.terms["kept"]].set_index("term")
+        info = {
+            "replies": len(self.replies),
+            "descriptors": len(self.occurrences),
+            "distinct forms": int(self.mapping["normalised"].nunique()),
+            "terms": int(self.terms["term"].nunique()),
+            "kept terms": len(self.term_list),
+            "min_count": self.settings.get("min_count"),
+            "min_respondents": self.settings.get("min_respondents"),
+        }
+        return Summary(
+            "ValueLex lexicon",
+            {"Kept terms": kept, "Replies by status": status.to_frame()},
+            info=info,
         )
 
 
@@ -321,8 +429,25 @@ def build_lexicon(
 ) -> Lexicon:
     """Parse every reply, normalise descriptors, merge families, count and apply thresholds.
 
-    ``replies`` needs columns respondent, model and text (a ``status`` column from the store
-    is kept: replies that failed collection are recorded and not parsed).
+    Parameters
+    ----------
+    replies
+        Columns ``respondent``, ``model`` and ``text`` (a ``status`` column from the store
+        is kept: replies that failed collection are recorded and not parsed).
+    min_count
+        Least occurrences of a kept term.
+    min_respondents
+        Least respondents naming a kept term.
+    max_words
+        Most words a descriptor may have.
+    synonyms
+        Normalised form → term, applied before the families.
+    families
+        Merge derivational families (``honesty``/``honest``).
+
+    Returns
+    -------
+    Lexicon
     """
     missing = [c for c in _REPLY_COLUMNS if c not in replies.columns]
     if missing:

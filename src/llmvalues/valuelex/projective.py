@@ -26,13 +26,39 @@ def projective_plan(
     *,
     label: str | None = None,
     n_samples: int = 1,
-    mode: str = "chat",
+    fmt: str = "chat",
     sampling: dict[str, Any] | None = None,
     spec: dict[str, Any] | None = None,
     persona: Persona | None = None,
     seed: int = 0,
 ) -> Plan:
-    """One cell per subdimension × stem × sample."""
+    """One cell per subdimension × stem × sample.
+
+    Parameters
+    ----------
+    model
+        The id of the model that completes the stems.
+    stems
+        Subdimension → sentence stems.
+    label
+        The model's label in the results (default ``model``).
+    n_samples
+        Completions per stem.
+    fmt
+        ``"chat"`` (an instruction) or ``"completion"`` (the model continues the stem).
+    sampling
+        Sampling settings (default temperature 0.7, 96 tokens).
+    spec
+        The wording (default the bundled one).
+    persona
+        A persona for the respondent (default none).
+    seed
+        Seed of the sampling seeds.
+
+    Returns
+    -------
+    llmvalues.collect.plan.Plan
+    """
     if not stems or not any(stems.values()):
         raise ProjectiveError("no sentence stems given")
     if n_samples < 1:
@@ -41,20 +67,20 @@ def projective_plan(
     label = label or model
     persona = persona or Persona("none", "")
     base = {"temperature": 0.7, "max_tokens": 96, **(sampling or {})}
-    if mode == "completion":
+    if fmt == "completion":
         base.setdefault("stop", ["\n\n"])
     cells = []
     for sample in range(n_samples):
         resp = Respondent(label, persona, sample)
         for sub, items in stems.items():
             for index, stem in enumerate(items):
-                if mode == "chat":
+                if fmt == "chat":
                     text, template = spec["instruction"].format(stem=stem), "{prompt}"
                 else:
                     text, template = stem, spec["completion_template"].replace("{stem}", "{prompt}")
                 sampling_r = {**base, "seed": stable_seed(seed, resp.id, sub, index)}
                 request = build_request(
-                    resp, text, mode=mode, sampling=sampling_r, completion_template=template
+                    resp, text, fmt=fmt, sampling=sampling_r, completion_template=template
                 )
                 cells.append(
                     make_cell(
@@ -70,7 +96,7 @@ def projective_plan(
                             "subdimension": sub,
                             "stem_index": index,
                             "stem": stem,
-                            "completion_mode": mode,
+                            "format": fmt,
                         },
                     )
                 )
@@ -80,14 +106,38 @@ def projective_plan(
 
 
 def judged_text(stem: str, reply: str) -> str:
-    """Stem + completion; a reply that already restates the stem is taken as it is."""
+    """Stem + completion; a reply that already restates the stem is taken as it is.
+
+    Parameters
+    ----------
+    stem
+        The sentence stem.
+    reply
+        The model's completion.
+
+    Returns
+    -------
+    str
+    """
     reply = (reply or "").strip()
     head = " ".join(stem.lower().split()[:3])
     return reply if reply.lower().startswith(head) else f"{stem} {reply}".strip()
 
 
 def completions_frame(table: pd.DataFrame) -> pd.DataFrame:
-    """Store table of a projective plan → one row per completion with the text a judge reads."""
+    """Store table of a projective plan → one row per completion with the text a judge reads.
+
+    Parameters
+    ----------
+    table
+        ``Store.to_table`` of a projective plan's keys.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``completion``, ``model``, ``subdimension``, ``stem_index``, ``stem``, ``reply``,
+        ``status``, ``replicate``, ``text``.
+    """
     need = ["cell_key", "model_label", "subdimension", "stem_index", "stem", "raw", "status"]
     missing = [c for c in need if c not in table.columns]
     if missing:

@@ -10,9 +10,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from llmvalues.collect.ivs import MODES
 from llmvalues.collect.plan import Plan, make_cell
 from llmvalues.instruments.items import Item
 from llmvalues.instruments.parse import OK, Parsed, parse_scale
+from llmvalues.summary import Summary
 from llmvalues.valuelex.resources import load_data
 from llmvalues.valuelex.respondents import Respondent, build_request, stable_seed
 
@@ -24,7 +26,18 @@ class RatingError(ValueError):
 
 
 def scale_labels(spec: dict[str, Any] | None = None) -> dict[int, str]:
-    """The Likert labels (code → words) from the rating spec (bundled: 1–5)."""
+    """The Likert labels (code → words) from the rating spec (bundled: 1–5).
+
+    Parameters
+    ----------
+    spec
+        A rating spec with a ``scale`` mapping (default the bundled one).
+
+    Returns
+    -------
+    dict
+        Code → label.
+    """
     spec = spec or load_data("rating.json")
     labels = {int(k): str(v) for k, v in spec["scale"].items()}
     codes = sorted(labels)
@@ -34,7 +47,19 @@ def scale_labels(spec: dict[str, Any] | None = None) -> dict[int, str]:
 
 
 def scale_item(term: str, labels: dict[int, str]) -> Item:
-    """An Item for one term on the rating scale, so the shared Likert parser applies."""
+    """An Item for one term on the rating scale, so the shared Likert parser applies.
+
+    Parameters
+    ----------
+    term
+        The term rated.
+    labels
+        The scale's code → label.
+
+    Returns
+    -------
+    llmvalues.instruments.items.Item
+    """
     return Item(
         code=f"rate:{term}",
         ivs_code="",
@@ -49,7 +74,18 @@ def scale_item(term: str, labels: dict[int, str]) -> Item:
 
 
 def rating_parser(term: str, labels: dict[int, str]):
-    """Parser of a rating reply: the scale point, or refusal / invalid / out_of_range."""
+    """Parser of a rating reply: the scale point, or refusal / invalid / out_of_range.
+
+    Parameters
+    ----------
+    term, labels
+        As for :func:`scale_item`.
+
+    Returns
+    -------
+    callable
+        Reply text → :class:`~llmvalues.instruments.parse.Parsed`.
+    """
     item = scale_item(term, labels)
 
     def parse(text: str) -> Parsed:
@@ -63,30 +99,57 @@ def rating_plan(
     respondents: list[Respondent],
     terms: list[str],
     *,
-    mode: str = "chat",
+    fmt: str = "chat",
+    mode: str = "single",
     sampling: dict[str, Any] | None = None,
     spec: dict[str, Any] | None = None,
     wave: int = 0,
     logprobs: bool = True,
-    conversation: bool = False,
     seed: int = 0,
 ) -> Plan:
     """Every respondent rates every term, in an order shuffled per respondent (recorded).
 
-    Each cell is a fresh question unless ``conversation`` (chat only): then a respondent's
-    ratings form one conversation in the shuffled order, so order effects are real and
-    randomised. ``wave`` > 0 asks again for test–retest (new cells, new seeds).
+    Parameters
+    ----------
+    model
+        Model id of the backend that will rate.
+    respondents
+        Who rates.
+    terms
+        Distinct terms to rate.
+    fmt
+        ``"chat"`` or ``"completion"`` prompts.
+    mode
+        ``"single"``: each rating a fresh question; ``"conversation"`` (chat only): a
+        respondent's ratings form one conversation in the shuffled order, so order effects
+        are real and randomised.
+    sampling
+        Sampling settings (default temperature 0.7, 8 tokens).
+    spec
+        Rating wording (default the bundled one).
+    wave
+        > 0 asks again for test–retest (new cells, new seeds).
+    logprobs
+        Ask for the probabilities of the scale points.
+    seed
+        Seed of the orders and the sampling seeds.
+
+    Returns
+    -------
+    llmvalues.collect.plan.Plan
     """
     if not terms:
         raise RatingError("no terms to rate: the lexicon kept no term above its thresholds")
     if len(set(terms)) != len(terms):
         raise RatingError("terms to rate must be distinct")
-    if conversation and mode != "chat":
-        raise RatingError("conversation ratings need chat mode")
+    if mode not in MODES:
+        raise RatingError(f"mode must be one of {MODES}, got {mode!r}")
+    if mode == "conversation" and fmt != "chat":
+        raise RatingError("conversation ratings need the chat format")
     spec = spec or load_data("rating.json")
     labels = scale_labels(spec)
     low, high = min(labels), max(labels)
-    template = spec["chat_template"] if mode == "chat" else spec["completion_template"]
+    template = spec["chat_template"] if fmt == "chat" else spec["completion_template"]
     options = tuple(str(c) for c in sorted(labels)) if logprobs else ()
     base = {"temperature": 0.7, "max_tokens": 8, **(sampling or {})}
     cells = []
@@ -98,7 +161,7 @@ def rating_plan(
                 term=term, low=labels[low], high=labels[high], high_code=high, low_code=low
             )
             sampling_r = {**base, "seed": stable_seed(seed, resp.id, wave, term)}
-            request = build_request(resp, text, mode=mode, sampling=sampling_r, options=options)
+            request = build_request(resp, text, fmt=fmt, sampling=sampling_r, options=options)
             cells.append(
                 make_cell(
                     model,
@@ -108,7 +171,7 @@ def rating_plan(
                     variant=f"{resp.persona.id}@w{wave}",
                     replicate=resp.sample,
                     parser=rating_parser(term, labels),
-                    session=f"{resp.id}@w{wave}" if conversation else "",
+                    session=f"{resp.id}@w{wave}" if mode == "conversation" else "",
                     attrs={
                         "stage": "rate",
                         "respondent": resp.id,
@@ -118,6 +181,7 @@ def rating_plan(
                         "position": position,
                         "wave": wave,
                         "mode": mode,
+                        "format": fmt,
                     },
                 )
             )
@@ -126,7 +190,19 @@ def rating_plan(
 
 
 def expected_rating(distribution: str | None, min_mass: float = 0.5) -> float:
-    """Mean scale point from a stored option distribution (NaN when too little mass is on it)."""
+    """Mean scale point from a stored option distribution (NaN when too little mass is on it).
+
+    Parameters
+    ----------
+    distribution
+        The stored JSON distribution (``probs`` by code).
+    min_mass
+        Least probability on the scale points.
+
+    Returns
+    -------
+    float
+    """
     if distribution is None or (isinstance(distribution, float) and np.isnan(distribution)):
         return float("nan")
     probs = {int(k): float(v) for k, v in json.loads(distribution)["probs"].items()}
@@ -138,7 +214,21 @@ def expected_rating(distribution: str | None, min_mass: float = 0.5) -> float:
 
 @dataclass
 class RatingMatrix:
-    """Respondents × terms ratings, each respondent's model, and what was left out and why."""
+    """Respondents × terms ratings, each respondent's model, and what was left out and why.
+
+    Parameters
+    ----------
+    data
+        Respondents × terms scores (NaN where not ok).
+    models
+        Respondent → model.
+    status
+        Term × status counts of the cells.
+    excluded
+        Respondents and terms left out: ``kind``, ``name``, ``reason``.
+    score
+        ``"code"`` (the reply's scale point) or ``"expected"`` (from log-probs).
+    """
 
     data: pd.DataFrame
     models: pd.Series
@@ -148,7 +238,42 @@ class RatingMatrix:
 
     @property
     def terms(self) -> list[str]:
+        """The terms kept."""
         return list(self.data.columns)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The ratings in long form, one row per respondent × term.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``respondent``, ``model``, ``term``, ``score`` (NaN where not ok).
+        """
+        wide = self.data.rename_axis(index="respondent", columns=None).reset_index()
+        out = wide.melt("respondent", var_name="term", value_name="score")
+        out.insert(1, "model", out["respondent"].map(self.models))
+        return out
+
+    def summary(self) -> Summary:
+        """The matrix's size, the cell statuses per term and what was excluded.
+
+        Returns
+        -------
+        llmvalues.summary.Summary
+            Tables ``Cell status per term`` and ``Excluded``.
+        """
+        info = {
+            "respondents": self.data.shape[0],
+            "terms": self.data.shape[1],
+            "models": int(self.models.nunique()),
+            "score": self.score,
+            "missing cells": int(self.data.isna().sum().sum()),
+        }
+        return Summary(
+            "ValueLex rating matrix",
+            {"Cell status per term": self.status, "Excluded": self.excluded},
+            info=info,
+        )
 
 
 def rating_matrix(
@@ -163,6 +288,21 @@ def rating_matrix(
     Cells that are not ``ok`` are missing (NaN), counted in ``status``. Respondents who
     answered fewer than ``min_answered`` of the terms and terms that are constant are
     moved to ``excluded`` with the reason; nothing disappears unreported.
+
+    Parameters
+    ----------
+    ratings
+        Tidy ratings (a ``distribution`` column for ``score="expected"``).
+    score
+        ``"code"`` or ``"expected"`` (mean scale point from the answer distribution).
+    min_answered
+        Least share of terms a kept respondent answered.
+    min_mass
+        Least probability on the scale for an expected score.
+
+    Returns
+    -------
+    RatingMatrix
     """
     if score not in SCORES:
         raise RatingError(f"score must be one of {SCORES}, got {score!r}")

@@ -30,7 +30,19 @@ def _bundled(name: str) -> dict[str, Any]:
 
 
 def load_data(name: str, path: str | Path | None = None) -> dict[str, Any]:
-    """A bundled data file by name (e.g. ``"prompts.json"``) or the user's own file at ``path``."""
+    """A bundled data file by name (e.g. ``"prompts.json"``) or the user's own file at ``path``.
+
+    Parameters
+    ----------
+    name
+        The bundled file's name.
+    path
+        The user's own file (read instead).
+
+    Returns
+    -------
+    dict
+    """
     if path is None:
         return _bundled(name)
     path = Path(path)
@@ -44,7 +56,15 @@ def load_data(name: str, path: str | Path | None = None) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Prompt:
-    """One generative elicitation prompt (id and wording)."""
+    """One generative elicitation prompt.
+
+    Parameters
+    ----------
+    id
+        Its name.
+    text
+        Its wording.
+    """
 
     id: str
     text: str
@@ -52,7 +72,15 @@ class Prompt:
 
 @dataclass(frozen=True)
 class Persona:
-    """A respondent persona: the system message (chat) or opening line (completion)."""
+    """A respondent persona: the system message (chat) or opening line (completion).
+
+    Parameters
+    ----------
+    id
+        Its name.
+    text
+        Its wording (empty for none).
+    """
 
     id: str
     text: str
@@ -73,7 +101,17 @@ def _entries(data: dict, key: str, source: str) -> list[dict]:
 
 
 def load_prompts(path: str | Path | None = None) -> list[Prompt]:
-    """Elicitation prompts (bundled: 18 written for llmvalues)."""
+    """Elicitation prompts (bundled: 18 written for llmvalues).
+
+    Parameters
+    ----------
+    path
+        A JSON file with a ``prompts`` list of ``{"id", "text"}``; None reads the bundled one.
+
+    Returns
+    -------
+    list of Prompt
+    """
     data = load_data("prompts.json", path)
     entries = _entries(data, "prompts", str(path or "prompts.json"))
     empty = [e["id"] for e in entries if not e["text"].strip()]
@@ -83,13 +121,34 @@ def load_prompts(path: str | Path | None = None) -> list[Prompt]:
 
 
 def load_personas(path: str | Path | None = None) -> list[Persona]:
-    """Respondent personas (bundled: 5, including ``none``)."""
+    """Respondent personas (bundled: 5, including ``none``).
+
+    Parameters
+    ----------
+    path
+        Your personas as JSON (a ``personas`` list, each with ``id`` and ``text``), or None.
+
+    Returns
+    -------
+    list of Persona
+    """
     data = load_data("personas.json", path)
     return [Persona(e["id"], e["text"].strip()) for e in _entries(data, "personas", "personas")]
 
 
 def load_stems(path: str | Path | None = None) -> dict[str, list[str]]:
-    """Projective sentence stems per subdimension (bundled: 20 for each of the six)."""
+    """Projective sentence stems per subdimension (bundled: 20 for each of the six).
+
+    Parameters
+    ----------
+    path
+        JSON with ``stems``: subdimension → list of stems (None: the bundled 120).
+
+    Returns
+    -------
+    dict
+        Subdimension → stems.
+    """
     data = load_data("stems.json", path)
     stems = data.get("stems")
     if not isinstance(stems, dict) or not stems:
@@ -103,7 +162,17 @@ def load_stems(path: str | Path | None = None) -> dict[str, list[str]]:
 
 
 def load_rubric(path: str | Path | None = None) -> dict[str, Any]:
-    """The judge rubric: instruction template and HIGH/LOW descriptions per subdimension."""
+    """The judge rubric: instruction template and HIGH/LOW descriptions per subdimension.
+
+    Parameters
+    ----------
+    path
+        A rubric: ``instruction`` and, per subdimension, ``definition``, ``high``, ``low``.
+
+    Returns
+    -------
+    dict
+    """
     data = load_data("rubric.json", path)
     for key in ("instruction", "subdimensions"):
         if key not in data:
@@ -116,7 +185,17 @@ def load_rubric(path: str | Path | None = None) -> dict[str, Any]:
 
 
 def load_reference(path: str | Path | None = None) -> list[dict[str, Any]]:
-    """A reference taxonomy: rows with dimension, subdimension, description and anchors."""
+    """A reference taxonomy: rows with dimension, subdimension, description and anchors.
+
+    Parameters
+    ----------
+    path
+        Another taxonomy (``dimensions``: rows with ``subdimension``, ``description``).
+
+    Returns
+    -------
+    list of dict
+    """
     data = load_data("reference.json", path)
     rows = data.get("dimensions")
     if not isinstance(rows, list) or not rows:

@@ -11,13 +11,28 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from llmvalues.valuelex.agreement import AgreementError, AlphaResult, alpha_interval
+from llmvalues.valuelex.agreement import AgreementError, KrippendorffAlpha, alpha_interval
 
 
 def projective_scores(
-    codes: pd.DataFrame, *, n_boot: int = 2000, ci: float = 0.95, seed: int = 0
+    codes: pd.DataFrame, *, n_boot: int = 2000, level: float = 0.95, seed: int = 0
 ) -> pd.DataFrame:
-    """Model × subdimension: score, interval, completions coded and not coded."""
+    """Model × subdimension: score, interval, completions coded and not coded.
+
+    Parameters
+    ----------
+    codes
+        Judges' codes: ``model``, ``subdimension``, ``stem_index``, ``completion``,
+        ``code`` (1 HIGH, 0 LOW, NaN not coded).
+    n_boot, level, seed
+        Cluster-bootstrap resamples of the stems, interval probability, seed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per model × subdimension: ``n_completions``, ``n_coded``, ``n_stems``,
+        ``score`` (0–100), ``lo``, ``hi`` (NaN with fewer than two stems coded).
+    """
     need = {"model", "subdimension", "stem_index", "completion", "code"}
     missing = sorted(need - set(codes.columns))
     if missing:
@@ -28,7 +43,7 @@ def projective_scores(
         .reset_index()
     )
     rng = np.random.default_rng(seed)
-    tail = (1 - ci) / 2
+    tail = (1 - level) / 2
     rows = []
     for (model, sub), group in per.groupby(["model", "subdimension"]):
         coded = group.dropna(subset=["code"])
@@ -40,47 +55,79 @@ def projective_scores(
             "n_stems": coded["stem_index"].nunique(),
         }
         if coded.empty:
-            row.update(score=np.nan, low=np.nan, high=np.nan)
+            row.update(score=np.nan, lo=np.nan, hi=np.nan)
             rows.append(row)
             continue
         by_stem = coded.groupby("stem_index")["code"].agg(["sum", "count"])
         sums, counts = by_stem["sum"].to_numpy(), by_stem["count"].to_numpy()
         if len(sums) < 2:  # one stem: resampling stems cannot show any uncertainty
-            row.update(score=100 * sums.sum() / counts.sum(), low=np.nan, high=np.nan)
+            row.update(score=100 * sums.sum() / counts.sum(), lo=np.nan, hi=np.nan)
             rows.append(row)
             continue
         draws = rng.integers(0, len(sums), size=(n_boot, len(sums)))
         boot = 100 * sums[draws].sum(axis=1) / counts[draws].sum(axis=1)
-        low, high = np.quantile(boot, [tail, 1 - tail])
-        row.update(score=100 * sums.sum() / counts.sum(), low=float(low), high=float(high))
+        lo, hi = np.quantile(boot, [tail, 1 - tail])
+        row.update(score=100 * sums.sum() / counts.sum(), lo=float(lo), hi=float(hi))
         rows.append(row)
     return pd.DataFrame(rows)
 
 
 def judge_agreement(
-    codes: pd.DataFrame, *, level: str = "nominal", n_boot: int = 500, seed: int = 0
-) -> AlphaResult:
-    """Krippendorff's alpha of the judges over completion × subdimension units."""
+    codes: pd.DataFrame, *, metric: str = "nominal", n_boot: int = 500, seed: int = 0
+) -> KrippendorffAlpha:
+    """Krippendorff's alpha of the judges over completion × subdimension units.
+
+    Parameters
+    ----------
+    codes
+        Codes of at least two judges (``judge``, ``completion``, ``subdimension``, ``code``).
+    metric
+        Krippendorff's difference function (``"nominal"`` for HIGH/LOW).
+    n_boot
+        Resamples of the units.
+    seed
+        Seed of the resampling.
+
+    Returns
+    -------
+    KrippendorffAlpha
+    """
     if codes["judge"].nunique() < 2:
         raise AgreementError("agreement needs at least two judges")
     wide = codes.pivot_table(
         index="judge", columns=["completion", "subdimension"], values="code", aggfunc="first"
     )
-    return alpha_interval(wide.to_numpy(dtype=float), level=level, n_boot=n_boot, seed=seed)
+    return alpha_interval(wide.to_numpy(dtype=float), metric=metric, n_boot=n_boot, seed=seed)
 
 
 def comparison_table(
     scores: pd.DataFrame, dimension: str = "subdimension", digits: int = 1
 ) -> pd.DataFrame:
-    """Dimension × model table of ``score [low, high]`` strings, for reports and papers."""
-    need = {"model", dimension, "score", "low", "high"}
+    """Dimension × model table of ``score [lo, hi]`` strings, for reports and papers.
+
+    Parameters
+    ----------
+    scores
+        :func:`projective_scores` (or model scale scores) with ``model``, ``score``, ``lo``,
+        ``hi`` and the ``dimension`` column.
+    dimension
+        The column that names the rows.
+    digits
+        Decimals shown.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Dimension × model cells ``"score [lo, hi]"`` (``"—"`` where there is no score).
+    """
+    need = {"model", dimension, "score", "lo", "hi"}
     missing = sorted(need - set(scores.columns))
     if missing:
         raise ValueError(f"scores lack column(s) {missing}")
     cells = scores.assign(
         cell=[
             "—" if pd.isna(s) else f"{s:.{digits}f} [{lo:.{digits}f}, {hi:.{digits}f}]"
-            for s, lo, hi in zip(scores["score"], scores["low"], scores["high"], strict=True)
+            for s, lo, hi in zip(scores["score"], scores["lo"], scores["hi"], strict=True)
         ]
     )
     order = list(dict.fromkeys(scores[dimension]))

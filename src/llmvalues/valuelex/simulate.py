@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from llmvalues.summary import Summary
+
 # planted vocabulary: term → surface variants (the term itself is written most often)
 VOCABULARY: dict[str, dict[str, tuple[str, ...]]] = {
     "competence": {
@@ -45,7 +47,23 @@ VOCABULARY: dict[str, dict[str, tuple[str, ...]]] = {
 
 @dataclass
 class SimulatedStudy:
-    """Elicitation replies, ratings (tidy) and the planted truth."""
+    """Elicitation replies, ratings (tidy) and the planted truth.
+
+    Parameters
+    ----------
+    replies
+        One elicitation reply per respondent (``respondent``, ``model``, ``text``).
+    ratings
+        Tidy ratings of the planted vocabulary.
+    loadings
+        Terms × factors planted loadings.
+    assignment
+        Term → its planted factor.
+    factor_corr
+        Planted factor correlation matrix.
+    model_means
+        Models × factors planted latent means.
+    """
 
     replies: pd.DataFrame
     ratings: pd.DataFrame
@@ -56,7 +74,51 @@ class SimulatedStudy:
 
     @property
     def n_factors(self) -> int:
+        """Planted factors."""
         return self.loadings.shape[1]
+
+    def to_frame(self) -> pd.DataFrame:
+        """The planted structure, one row per term.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``term``, ``factor``, ``loading``.
+        """
+        terms = list(self.loadings.index)
+        return pd.DataFrame(
+            {
+                "term": terms,
+                "factor": [self.assignment[t] for t in terms],
+                "loading": [self.loadings.loc[t, self.assignment[t]] for t in terms],
+            }
+        )
+
+    def summary(self) -> Summary:
+        """The planted truth and the size of the simulated data.
+
+        Returns
+        -------
+        llmvalues.summary.Summary
+            Tables ``Planted loadings``, ``Factor correlations`` and ``Model means``.
+        """
+        factors = list(self.loadings.columns)
+        return Summary(
+            "Simulated ValueLex study",
+            {
+                "Planted loadings": self.to_frame().set_index("term"),
+                "Factor correlations": pd.DataFrame(
+                    self.factor_corr, index=pd.Index(factors, name="factor"), columns=factors
+                ),
+                "Model means": self.model_means.rename_axis("model"),
+            },
+            info={
+                "respondents": len(self.replies),
+                "models": len(self.model_means),
+                "factors": self.n_factors,
+                "terms": len(self.loadings),
+            },
+        )
 
 
 def _write_list(words: list[str], rng: np.random.Generator) -> str:
@@ -81,8 +143,30 @@ def simulate_study(
 ) -> SimulatedStudy:
     """Simulate respondents answering elicitation prompts and rating the planted vocabulary.
 
-    ``model_effect`` plants model differences: model m's mean is raised by that much on
-    factor m mod k (the other factor means stay 0).
+    Parameters
+    ----------
+    n_respondents
+        Respondents (assigned to models in turn).
+    n_models
+        Models.
+    loading
+        Range of the planted loadings (uniform).
+    factor_corr
+        Correlation of every pair of factors.
+    n_categories
+        Rating scale points.
+    words_per_list
+        Descriptors per elicitation reply.
+    refusal_rate
+        Share of refusals (and 40% as many empty replies).
+    model_effect
+        Model m's mean is raised by this much on factor m mod k (others stay 0).
+    seed
+        Seed of everything random.
+
+    Returns
+    -------
+    SimulatedStudy
     """
     rng = np.random.default_rng(seed)
     factors = list(VOCABULARY)

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from llmvalues.sem import DataError, EFAResult, efa, parallel_analysis
-from llmvalues.sem.factorability import ParallelResult
+from llmvalues.sem import DataError, EFAResult, ParallelResult, efa, parallel_analysis
+from llmvalues.summary import Summary
 
 
 class StructureError(ValueError):
@@ -22,7 +22,24 @@ class StructureError(ValueError):
 
 @dataclass
 class Structure:
-    """Number of factors (and how it was chosen), the EFA and each term's factor."""
+    """Number of factors (and how it was chosen), the EFA and each term's factor.
+
+    Parameters
+    ----------
+    n_factors
+        Factors fitted.
+    efa
+        The exploratory factor analysis.
+    parallel
+        The parallel analysis that chose ``n_factors`` (None when it was given).
+    cutoff
+        The least absolute loading that assigns a term to a factor.
+    table
+        One row per term: the loadings, ``factor`` (primary, NaN below the cut-off),
+        ``primary_loading``, ``cross_loading``.
+    notes
+        What was decided on the way (caps, no factor retained, unassigned terms).
+    """
 
     n_factors: int
     efa: EFAResult
@@ -33,6 +50,7 @@ class Structure:
 
     @property
     def loadings(self) -> pd.DataFrame:
+        """Terms × factors pattern loadings."""
         return self.efa.loadings
 
     @property
@@ -40,20 +58,61 @@ class Structure:
         """Term → primary factor (NaN when no loading reaches the cut-off)."""
         return self.table["factor"]
 
-    def summary(self) -> str:
-        """Factors retained, assignment counts and the loading table."""
+    def to_frame(self) -> pd.DataFrame:
+        """The term table.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Index = terms; the loadings, ``factor``, ``primary_loading``, ``cross_loading``.
+        """
+        return self.table.copy()
+
+    def summary(self) -> Summary:
+        """Factors retained and how, terms per factor and the loading table.
+
+        Returns
+        -------
+        llmvalues.summary.Summary
+            Tables ``Loadings`` (:meth:`to_frame`), ``Terms per factor`` and, for oblique
+            rotations, ``Factor correlations``.
+        """
         how = (
-            f"parallel analysis (q={self.parallel.quantile}, {self.parallel.n_iter} draws)"
+            f"parallel analysis (quantile {self.parallel.quantile:g}, {self.parallel.n_iter} draws)"
             if self.parallel is not None
             else "given"
         )
-        counts = self.assignment.value_counts(dropna=False).to_dict()
-        head = f"{self.n_factors} factors ({how}); |loading| ≥ {self.cutoff}: {counts}"
-        return "\n".join([head, *self.notes, "", self.table.round(3).to_string()])
+        counts = self.assignment.fillna("none").value_counts().rename_axis("factor").rename("terms")
+        tables = {
+            "Loadings": self.to_frame().rename_axis("term"),
+            "Terms per factor": counts.to_frame(),
+        }
+        if not np.allclose(self.efa.phi.to_numpy(), np.eye(self.n_factors)):
+            tables["Factor correlations"] = self.efa.phi.rename_axis("factor")
+        info = {
+            "factors": self.n_factors,
+            "chosen by": how,
+            "method": self.efa.method,
+            "rotation": self.efa.rotation,
+            "cut-off |loading|": self.cutoff,
+        }
+        return Summary("ValueLex factor structure", tables, list(self.notes), info)
 
 
 def check_size(n_respondents: int, n_terms: int, n_factors: int | None = None) -> None:
-    """Refuse matrices too small for factor analysis, naming what is short."""
+    """Refuse matrices too small for factor analysis, naming what is short.
+
+    Parameters
+    ----------
+    n_respondents, n_terms
+        The matrix's shape.
+    n_factors
+        Factors asked for (None: to be chosen).
+
+    Raises
+    ------
+    StructureError
+    """
     if n_terms < 3:
         raise StructureError(
             f"lexicon too small for factor analysis: {n_terms} term(s) rated; need at least 3 "
@@ -71,7 +130,21 @@ def check_size(n_respondents: int, n_terms: int, n_factors: int | None = None) -
 
 
 def loading_table(loadings: pd.DataFrame, cutoff: float) -> pd.DataFrame:
-    """Loadings plus primary factor (if |loading| ≥ cutoff), its loading and cross-loadings."""
+    """Loadings plus primary factor (if |loading| ≥ cutoff), its loading and cross-loadings.
+
+    Parameters
+    ----------
+    loadings
+        Terms × factors.
+    cutoff
+        The least absolute loading that assigns a term.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The loadings with ``factor``, ``primary_loading`` and ``cross_loading``, sorted by
+        factor and loading.
+    """
     values = loadings.to_numpy()
     order = np.argsort(-np.abs(values), axis=1)
     primary = order[:, 0]
@@ -99,7 +172,30 @@ def fit_structure(
     max_factors: int | None = None,
     seed: int = 0,
 ) -> Structure:
-    """Parallel analysis (unless ``n_factors`` is given), EFA, and term → factor assignment."""
+    """Parallel analysis (unless ``n_factors`` is given), EFA, and term → factor assignment.
+
+    Parameters
+    ----------
+    matrix
+        Respondents × terms ratings.
+    n_factors
+        Factors to fit; None lets parallel analysis choose (at least 1, at most
+        ``max_factors`` and half the terms).
+    method, rotation
+        Of the EFA (:func:`llmvalues.sem.efa`).
+    cutoff
+        The least absolute loading that assigns a term to a factor.
+    pa_quantile, pa_iter
+        Of the parallel analysis.
+    max_factors
+        Cap on the factors parallel analysis may choose.
+    seed
+        Seed of the parallel analysis.
+
+    Returns
+    -------
+    Structure
+    """
     if not 0 < cutoff < 1:
         raise StructureError(f"cutoff must be between 0 and 1, got {cutoff}")
     n_resp, n_terms = matrix.shape
@@ -138,6 +234,20 @@ def factor_hierarchy(structure: Structure, n_groups: int, method: str = "average
 
     ValueLex's dimensions each hold two subdimensions; with an oblique rotation, correlated
     factors group into such higher-order dimensions. Orthogonal rotations give no basis.
+
+    Parameters
+    ----------
+    structure
+        A structure with an oblique rotation.
+    n_groups
+        Higher-order groups (2 to factors − 1).
+    method
+        Hierarchical-clustering linkage.
+
+    Returns
+    -------
+    pandas.Series
+        Factor → group number (name ``group``).
     """
     from scipy.cluster.hierarchy import fcluster, linkage
     from scipy.spatial.distance import squareform

@@ -16,9 +16,10 @@ import pandas as pd
 
 from llmvalues.collect.runner import collect
 from llmvalues.collect.store import Store
+from llmvalues.embeddings import embed, load_encoder
+from llmvalues.summary import Summary
 from llmvalues.valuelex.cluster import Agreement, TermClusters, cluster_terms, partition_agreement
 from llmvalues.valuelex.elicit import elicitation_plan
-from llmvalues.valuelex.embed import Encoder, embed, load_encoder
 from llmvalues.valuelex.lexicon import Lexicon, build_lexicon
 from llmvalues.valuelex.ratings import RatingMatrix, rating_matrix, rating_plan
 from llmvalues.valuelex.reliability import dimension_reliability, retest_reliability, scale_scores
@@ -29,7 +30,7 @@ from llmvalues.valuelex.resources import (
     load_prompts,
     load_reference,
 )
-from llmvalues.valuelex.respondents import make_respondents, resolve_mode
+from llmvalues.valuelex.respondents import make_respondents, resolve_format
 from llmvalues.valuelex.structure import (
     Structure,
     StructureError,
@@ -41,13 +42,50 @@ from llmvalues.valuelex.taxonomy import TaxonomyMatch, match_reference, name_clu
 
 @dataclass
 class ValueLexConfig:
-    """Every choice of a ValueLex study (ValueLex left these unpublished: all are settable)."""
+    """Every choice of a ValueLex study (ValueLex left these unpublished: all are settable).
+
+    Parameters
+    ----------
+    personas
+        Respondent personas (default the bundled five).
+    n_samples
+        Respondents per persona and model (each with its own seed).
+    prompts
+        Elicitation prompts (default the bundled ones).
+    prompts_per_respondent
+        Prompts each respondent answers (a rotating block).
+    fmt
+        ``"auto"`` (chat when the backend has a chat template), ``"chat"`` or
+        ``"completion"``.
+    elicit_sampling, rating_sampling
+        Sampling settings of the two stages.
+    logprobs
+        Ask for the probabilities of the scale points when rating.
+    min_count, min_respondents, max_words, synonyms
+        Lexicon thresholds and options (:func:`~llmvalues.valuelex.lexicon.build_lexicon`).
+    max_terms
+        Most terms rated (most frequent first).
+    score, min_mass, min_answered
+        Rating matrix options (:func:`~llmvalues.valuelex.ratings.rating_matrix`).
+    n_factors, method, rotation, cutoff
+        Factor structure (:func:`~llmvalues.valuelex.structure.fit_structure`).
+    n_dimensions
+        Group the factors into this many higher-order dimensions.
+    cluster_method, n_clusters
+        Semantic clustering (default as many clusters as factors).
+    embed_template
+        How a term is written before embedding (``{term}``).
+    reliability_boot
+        Bootstrap resamples of the reliability intervals.
+    seed
+        Seed of everything random.
+    """
 
     personas: list[Persona] = field(default_factory=load_personas)
     n_samples: int = 10
     prompts: list[Prompt] = field(default_factory=load_prompts)
     prompts_per_respondent: int = 3
-    mode: str = "auto"
+    fmt: str = "auto"
     elicit_sampling: dict[str, Any] = field(default_factory=dict)
     rating_sampling: dict[str, Any] = field(default_factory=dict)
     logprobs: bool = True
@@ -71,7 +109,13 @@ class ValueLexConfig:
     seed: int = 0
 
     def settings(self) -> dict[str, Any]:
-        """The configuration as plain data (for the record of a run)."""
+        """The configuration as plain data (for the record of a run).
+
+        Returns
+        -------
+        dict
+            Every field; personas and prompts by id.
+        """
         out = {k: v for k, v in self.__dict__.items() if k not in ("personas", "prompts")}
         out["personas"] = [p.id for p in self.personas]
         out["prompts"] = [p.id for p in self.prompts]
@@ -87,7 +131,24 @@ def _store_frame(table: pd.DataFrame) -> pd.DataFrame:
 def collect_elicitation(
     backends: Mapping[str, Any], store: Store, config: ValueLexConfig, **options: Any
 ) -> pd.DataFrame:
-    """Ask every respondent of every model its values; return one row per reply."""
+    """Ask every respondent of every model its values; return one row per reply.
+
+    Parameters
+    ----------
+    backends
+        Label → collection backend.
+    store
+        The store (rerunning with the same store resumes).
+    config
+        The study's settings.
+    **options
+        Passed to :func:`llmvalues.collect.runner.collect` (``progress``, ``concurrency``…).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per reply: ``respondent``, ``model`` (label), ``text``, ``status``, … .
+    """
     frames = []
     for label, backend in backends.items():
         respondents = make_respondents(label, config.personas, config.n_samples)
@@ -96,7 +157,7 @@ def collect_elicitation(
             respondents,
             config.prompts,
             prompts_per_respondent=config.prompts_per_respondent,
-            mode=resolve_mode(config.mode, backend),
+            fmt=resolve_format(config.fmt, backend),
             sampling=config.elicit_sampling,
             max_words=config.max_words,
             seed=config.seed,
@@ -114,7 +175,27 @@ def collect_ratings(
     wave: int = 0,
     **options: Any,
 ) -> pd.DataFrame:
-    """Every respondent rates every term (order shuffled per respondent); one row per rating."""
+    """Every respondent rates every term (order shuffled per respondent); one row per rating.
+
+    Parameters
+    ----------
+    backends, store
+        As for :func:`collect_elicitation`.
+    terms
+        Terms to rate.
+    config
+        The study's settings.
+    wave
+        > 0 for a retest wave.
+    **options
+        Passed to :func:`llmvalues.collect.runner.collect`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per rating: ``respondent``, ``model``, ``term``, ``code``, ``status``,
+        ``distribution``, ``position``, … .
+    """
     frames = []
     for label, backend in backends.items():
         respondents = make_respondents(label, config.personas, config.n_samples)
@@ -122,7 +203,7 @@ def collect_ratings(
             backend.model,
             respondents,
             terms,
-            mode=resolve_mode(config.mode, backend),
+            fmt=resolve_format(config.fmt, backend),
             sampling=config.rating_sampling,
             wave=wave,
             logprobs=config.logprobs,
@@ -134,7 +215,19 @@ def collect_ratings(
 
 
 def lexicon_from(replies: pd.DataFrame, config: ValueLexConfig) -> Lexicon:
-    """The lexicon of collected replies under the config's thresholds and synonym map."""
+    """The lexicon of collected replies under the config's thresholds and synonym map.
+
+    Parameters
+    ----------
+    replies
+        From :func:`collect_elicitation`.
+    config
+        The study's settings.
+
+    Returns
+    -------
+    Lexicon
+    """
     return build_lexicon(
         replies,
         min_count=config.min_count,
@@ -145,14 +238,56 @@ def lexicon_from(replies: pd.DataFrame, config: ValueLexConfig) -> Lexicon:
 
 
 def terms_to_rate(lexicon: Lexicon, config: ValueLexConfig) -> list[str]:
-    """Kept terms, most frequent first, capped at ``max_terms``."""
+    """Kept terms, most frequent first, capped at ``max_terms``.
+
+    Parameters
+    ----------
+    lexicon
+        The lexicon.
+    config
+        The study's settings.
+
+    Returns
+    -------
+    list of str
+    """
     terms = lexicon.term_list
     return terms[: config.max_terms] if config.max_terms else terms
 
 
 @dataclass
 class ValueLexResult:
-    """Everything a ValueLex analysis found, with the settings that produced it."""
+    """Everything a ValueLex analysis found, with the settings that produced it.
+
+    Parameters
+    ----------
+    matrix
+        The rating matrix analysed.
+    structure
+        Factors and each term's factor.
+    factor_names
+        Factor → name from its top terms.
+    clusters
+        Semantic clusters of the terms.
+    cluster_names
+        Cluster → name from the terms nearest its centroid.
+    agreement
+        Agreement of factors and clusters (None with too few assigned terms).
+    match
+        Factors matched to the reference taxonomy (None without one).
+    reliability
+        Per factor: alpha, omega, split-half with intervals.
+    scores
+        Model × factor mean scale score with a bootstrap interval.
+    retest
+        Test–retest correlations (None without a second wave).
+    lexicon
+        The lexicon the terms came from (when given).
+    settings
+        The configuration (:meth:`ValueLexConfig.settings`).
+    hierarchy
+        Factor → higher-order group (when ``n_dimensions`` was set).
+    """
 
     matrix: RatingMatrix
     structure: Structure
@@ -169,7 +304,15 @@ class ValueLexResult:
     hierarchy: pd.Series | None = None
 
     def to_frame(self) -> pd.DataFrame:
-        """The term table: loadings, assigned factor, factor name and semantic cluster."""
+        """The term table: loadings, assigned factor, factor name and semantic cluster.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Index = terms; the loadings, ``factor``, ``primary_loading``,
+            ``cross_loading``, ``factor_name``, ``cluster`` (and ``dimension_group`` with a
+            hierarchy).
+        """
         table = self.structure.table.copy()
         table["factor_name"] = table["factor"].map(self.factor_names)
         table["cluster"] = self.clusters.labels.reindex(table.index)
@@ -177,37 +320,58 @@ class ValueLexResult:
             table["dimension_group"] = table["factor"].map(self.hierarchy)
         return table
 
-    def summary(self) -> str:
-        """A printable report of every step."""
-        parts = []
-        if self.lexicon is not None:
-            parts += ["Lexicon: " + self.lexicon.summary()]
-        m = self.matrix
-        parts += [
-            f"Ratings: {m.data.shape[0]} respondents × {m.data.shape[1]} terms "
-            f"(score={m.score}); excluded: {len(m.excluded)}",
-            "",
-            self.structure.summary(),
-            "",
-            "Factor names: " + "; ".join(f"{k}: {v}" for k, v in self.factor_names.items()),
-            "Clusters: " + "; ".join(f"{k}: {v}" for k, v in self.cluster_names.items()),
-        ]
+    def summary(self) -> Summary:
+        """Every step's result: terms, factors, clusters, reference match, reliability, scores.
+
+        Returns
+        -------
+        llmvalues.summary.Summary
+            Tables ``Terms`` (:meth:`to_frame`), ``Factors``, ``Clusters``, ``Factor ×
+            cluster``, ``Reference match``, ``Reliability``, ``Test–retest`` and ``Scores per
+            model`` (those that exist); the notes say how the factors were chosen and what
+            was left out.
+        """
+        counts = self.structure.assignment.value_counts()
+        factors = pd.DataFrame(
+            {"name": self.factor_names, "terms": counts.reindex(self.factor_names.index)}
+        ).rename_axis("factor")
         if self.hierarchy is not None:
-            groups = self.hierarchy.groupby(self.hierarchy).groups
-            parts += [
-                "Higher-order groups (factor correlations): "
-                + "; ".join(f"{g}: {', '.join(map(str, fs))}" for g, fs in groups.items())
-            ]
+            factors["dimension_group"] = self.hierarchy.reindex(factors.index)
+        tables = {
+            "Terms": self.to_frame().rename_axis("term"),
+            "Factors": factors,
+            "Clusters": self.cluster_names.rename_axis("cluster").to_frame(),
+        }
         if self.agreement is not None:
-            parts += ["Factor–cluster agreement: " + str(self.agreement)]
+            tables["Factor × cluster"] = self.agreement.table
         if self.match is not None:
-            parts += ["", self.match.summary()]
-        parts += ["", "Reliability:", self.reliability.round(3).to_string()]
+            tables["Reference match"] = self.match.to_frame()
+        tables["Reliability"] = self.reliability
         if self.retest is not None:
-            parts += ["", "Test–retest:", self.retest.round(3).to_string()]
-        parts += ["", "Scores per model (scale means, 95% bootstrap CI):"]
-        parts += [self.scores.round(3).to_string(index=False)]
-        return "\n".join(parts)
+            tables["Test–retest"] = self.retest
+        tables["Scores per model"] = self.scores
+        structure = self.structure.summary()
+        notes = [*structure.notes]
+        if self.agreement is not None:
+            notes.append(f"Factor–cluster agreement: {self.agreement}.")
+        notes.append(
+            "Scores: mean of each factor's (keyed) terms per model with a 95% percentile "
+            "bootstrap interval over the model's respondents."
+        )
+        m = self.matrix
+        info = {
+            "respondents": m.data.shape[0],
+            "terms rated": m.data.shape[1],
+            "score": m.score,
+            "excluded respondents/terms": len(m.excluded),
+            "factors": self.structure.n_factors,
+            "chosen by": structure.info["chosen by"],
+            "rotation": structure.info["rotation"],
+        }
+        if self.lexicon is not None:
+            lexicon = self.lexicon.summary().info
+            info.update({f"lexicon {k}": lexicon[k] for k in ("replies", "terms", "kept terms")})
+        return Summary("ValueLex analysis", tables, notes, info)
 
 
 def model_scores(
@@ -216,13 +380,26 @@ def model_scores(
     models: pd.Series,
     *,
     n_boot: int = 1000,
-    ci: float = 0.95,
+    level: float = 0.95,
     seed: int = 0,
 ) -> pd.DataFrame:
-    """Model × factor mean scale score with a bootstrap interval over the model's respondents."""
+    """Model × factor mean scale score with a bootstrap interval over the model's respondents.
+
+    Parameters
+    ----------
+    matrix, table, models
+        Ratings (respondents × terms), the loading table and each respondent's model.
+    n_boot, level, seed
+        Resamples of each model's respondents, their intervals' probability, their seed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per model × factor: ``n``, ``score``, ``lo``, ``hi``.
+    """
     scores = scale_scores(matrix, table)
     rng = np.random.default_rng(seed)
-    tail = (1 - ci) / 2
+    tail = (1 - level) / 2
     rows = []
     for model, idx in models.groupby(models).groups.items():
         for factor in scores.columns:
@@ -230,15 +407,15 @@ def model_scores(
             if len(values) == 0:
                 continue
             boot = values[rng.integers(0, len(values), (n_boot, len(values)))].mean(axis=1)
-            low, high = np.quantile(boot, [tail, 1 - tail])
+            lo, hi = np.quantile(boot, [tail, 1 - tail])
             rows.append(
                 {
                     "model": model,
                     "factor": factor,
                     "n": len(values),
                     "score": float(values.mean()),
-                    "low": float(low),
-                    "high": float(high),
+                    "lo": float(lo),
+                    "hi": float(hi),
                 }
             )
     return pd.DataFrame(rows)
@@ -249,11 +426,31 @@ def analyse(
     config: ValueLexConfig | None = None,
     *,
     lexicon: Lexicon | None = None,
-    encoder: Encoder | None = None,
+    encoder: Any | None = None,
     reference: list[dict] | None = None,
     retest_ratings: pd.DataFrame | None = None,
 ) -> ValueLexResult:
-    """Structure, clusters, agreement, names, reference match, reliability and model scores."""
+    """Structure, clusters, agreement, names, reference match, reliability and model scores.
+
+    Parameters
+    ----------
+    ratings
+        From :func:`collect_ratings` (or any tidy ratings table).
+    config
+        The study's settings (default :class:`ValueLexConfig`).
+    lexicon
+        The lexicon, to keep with the result.
+    encoder
+        A sentence-transformers encoder (default the offline MiniLM).
+    reference
+        Reference taxonomy rows (default ValueLex's; ``[]`` for none).
+    retest_ratings
+        Ratings of a second wave, for test–retest.
+
+    Returns
+    -------
+    ValueLexResult
+    """
     config = config or ValueLexConfig()
     matrix = rating_matrix(
         ratings, score=config.score, min_answered=config.min_answered, min_mass=config.min_mass
@@ -272,7 +469,7 @@ def analyse(
         raise StructureError(f"{exc}. Excluded before analysis: {dropped or 'nothing'}") from exc
     encoder = encoder or load_encoder()
     terms = matrix.terms
-    vectors = embed([config.embed_template.format(term=t) for t in terms], encoder)
+    vectors = embed(encoder, [config.embed_template.format(term=t) for t in terms])
     clusters = cluster_terms(
         terms, vectors, config.n_clusters or structure.n_factors, config.cluster_method
     )

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import pairwise
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
-from llmvalues.valuelex.embed import Encoder, embed
+from llmvalues.embeddings import embed
+from llmvalues.summary import Summary
 
 
 class TaxonomyError(ValueError):
@@ -23,7 +25,20 @@ class TaxonomyError(ValueError):
 
 
 def top_terms(table: pd.DataFrame, top: int = 5) -> dict[str, list[tuple[str, float]]]:
-    """Factor → its assigned terms with primary loadings, strongest first (at most ``top``)."""
+    """Factor → its assigned terms with primary loadings, strongest first (at most ``top``).
+
+    Parameters
+    ----------
+    table
+        The loading table (``factor``, ``primary_loading`` per term).
+    top
+        Terms per factor.
+
+    Returns
+    -------
+    dict
+        Factor → list of (term, loading).
+    """
     out: dict[str, list[tuple[str, float]]] = {}
     assigned = table.dropna(subset=["factor"])
     for factor, group in assigned.groupby("factor"):
@@ -33,7 +48,20 @@ def top_terms(table: pd.DataFrame, top: int = 5) -> dict[str, list[tuple[str, fl
 
 
 def name_factors(table: pd.DataFrame, top: int = 3) -> pd.Series:
-    """Factor → a name made of its top terms (``"honest / fair / truthful"``)."""
+    """Factor → a name made of its top terms (``"honest / fair / truthful"``).
+
+    Parameters
+    ----------
+    table
+        The loading table.
+    top
+        Terms in a name.
+
+    Returns
+    -------
+    pandas.Series
+        Factor → name.
+    """
     terms = top_terms(table, top)
     if not terms:
         raise TaxonomyError("no term loads above the cut-off on any factor: nothing to name")
@@ -41,7 +69,22 @@ def name_factors(table: pd.DataFrame, top: int = 3) -> pd.Series:
 
 
 def name_clusters(labels: pd.Series, embeddings: np.ndarray, top: int = 3) -> pd.Series:
-    """Cluster → a name made of the terms nearest its centroid."""
+    """Cluster → a name made of the terms nearest its centroid.
+
+    Parameters
+    ----------
+    labels
+        Term → cluster.
+    embeddings
+        Unit embeddings of the terms, in the order of ``labels``.
+    top
+        Terms in a name.
+
+    Returns
+    -------
+    pandas.Series
+        Cluster → name.
+    """
     terms = list(labels.index)
     names = {}
     for cluster, members in labels.groupby(labels):
@@ -55,25 +98,81 @@ def name_clusters(labels: pd.Series, embeddings: np.ndarray, top: int = 3) -> pd
 
 @dataclass
 class TaxonomyMatch:
-    """Each dimension's name, its matched reference subdimension and the similarity matrix."""
+    """Each dimension's name, its matched reference subdimension and the similarity matrix.
+
+    Parameters
+    ----------
+    table
+        One row per factor: ``name``, ``n_top_terms``, ``subdimension``, ``dimension``,
+        ``similarity``, ``best_alternative``, ``alternative_similarity``.
+    similarity
+        Factors × reference subdimensions cosine similarities.
+    reference_name
+        What the reference taxonomy is.
+    """
 
     table: pd.DataFrame
     similarity: pd.DataFrame
     reference_name: str
 
-    def summary(self) -> str:
-        return f"matched to {self.reference_name}:\n" + self.table.round(3).to_string()
+    def to_frame(self) -> pd.DataFrame:
+        """The match table.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Index ``factor``; the columns of :attr:`table`.
+        """
+        return self.table.copy()
+
+    def summary(self) -> Summary:
+        """The matches and the whole similarity matrix.
+
+        Returns
+        -------
+        llmvalues.summary.Summary
+            Tables ``Match`` and ``Cosine similarity``.
+        """
+        return Summary(
+            f"Discovered dimensions matched to {self.reference_name}",
+            {
+                "Match": self.to_frame(),
+                "Cosine similarity": self.similarity.rename_axis("factor"),
+            },
+            [
+                "One subdimension per factor by the Hungarian algorithm on the cosine similarity "
+                "of the loading-weighted top terms and the subdimension's description and anchors."
+            ],
+        )
 
 
 def match_reference(
     table: pd.DataFrame,
     reference: list[dict],
-    encoder: Encoder,
+    encoder: Any,
     *,
     top: int = 5,
     reference_name: str = "reference",
 ) -> TaxonomyMatch:
-    """Match every discovered factor to one reference subdimension (Hungarian on cosine)."""
+    """Match every discovered factor to one reference subdimension (Hungarian on cosine).
+
+    Parameters
+    ----------
+    table
+        The loading table.
+    reference
+        Rows with ``subdimension``, ``description``, optional ``anchors`` and ``dimension``.
+    encoder
+        A sentence-transformers encoder.
+    top
+        Top terms per factor that describe it.
+    reference_name
+        What the reference is (shown in the summary).
+
+    Returns
+    -------
+    TaxonomyMatch
+    """
     terms = top_terms(table, top)
     if not terms:
         raise TaxonomyError("no term loads above the cut-off on any factor: nothing to match")
@@ -81,7 +180,7 @@ def match_reference(
         raise TaxonomyError("the reference taxonomy is empty")
     factors = sorted(terms)
     vocab = sorted({t for ts in terms.values() for t, _ in ts})
-    term_vec = dict(zip(vocab, embed(vocab, encoder), strict=True))
+    term_vec = dict(zip(vocab, embed(encoder, vocab), strict=True))
     centres = []
     for f in factors:
         weights = np.array([abs(v) for _, v in terms[f]])
@@ -90,7 +189,7 @@ def match_reference(
         centres.append(c / np.linalg.norm(c))
     ref_labels = [row["subdimension"] for row in reference]
     groups = [[row["description"], *row.get("anchors", [])] for row in reference]
-    flat = embed([t for g in groups for t in g], encoder)  # one encoder call for all
+    flat = embed(encoder, [t for g in groups for t in g])  # one encoder call for all
     bounds = np.cumsum([0, *map(len, groups)])
     ref_centres = []
     for start, stop in pairwise(bounds):

@@ -44,7 +44,8 @@ class Request:
                 raise ValueError(f"malformed chat message {message!r}: need role and content")
 
     @property
-    def mode(self) -> str:
+    def fmt(self) -> str:
+        """The prompt format: ``"chat"`` (messages) or ``"completion"`` (a prompt)."""
         return "chat" if self.messages is not None else "completion"
 
     def payload(self) -> str:

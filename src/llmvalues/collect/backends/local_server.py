@@ -149,8 +149,11 @@ def llama_server(
     extra: Sequence[str] = (),
 ) -> LocalServer:
     """llama.cpp's ``llama-server`` for a bundled model name or GGUF path, ``parallel``
-    slots of ``ctx_per_slot`` tokens each, with its ``/metrics`` and ``/slots`` routes on."""
-    found = Path(binary) if binary else find_llama_server()
+    slots of ``ctx_per_slot`` tokens each, with its ``/metrics`` and ``/slots`` routes on.
+
+    ``binary`` defaults to :func:`find_llama_server` with the current directory as the
+    checkout (where ``benchmarks/build_llama_server.sh`` builds it)."""
+    found = Path(binary) if binary else find_llama_server([Path.cwd()])
     if found is None or not found.is_file():
         raise FileNotFoundError(
             "llama-server not found: build it with benchmarks/build_llama_server.sh and set "

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import math
 import os
+from dataclasses import replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -173,14 +174,17 @@ class OpenAIBackend:
                 labels, sampling["logit_bias"] = await self._label_bias(request.grammar)
                 sampling["max_tokens"] = 1
         reply = self._reply(await self._create(request, sampling, extra_body, want), request, want)
-        if labels is not None and reply.text.strip() not in labels:
+        if labels is None:
+            return reply
+        if reply.text.strip() not in labels:
             raise BackendError(
                 f"the server at {self.base_url} ignored logit_bias: asked for one of {labels}, "
                 f"it replied {reply.text[:40]!r}; it cannot force a choice",
                 retryable=False,
                 fatal=True,
             )
-        return reply
+        # the one token allowed is a whole label: the reply is complete, not cut off
+        return replace(reply, finish_reason="forced")
 
     async def _create(
         self, request: Request, sampling: dict[str, Any], extra_body: dict[str, Any], want: bool
