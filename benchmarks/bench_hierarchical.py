@@ -29,10 +29,11 @@ import pytensor.tensor as pt
 from pymc.distributions.dist_math import normal_lcdf
 
 from llmvalues.iw.bayes.data import aggregate_responses
-from llmvalues.iw.bayes.estimator import default_cores, fit_hierarchical, posterior_positions
+from llmvalues.iw.bayes.estimator import default_cores, fit_hierarchical
 from llmvalues.iw.bayes.inference_data import add_posterior, convergence_table
 from llmvalues.iw.bayes.likelihood import ordinal_count_loglik
 from llmvalues.iw.bayes.model import LINKS, boundary_map, build_model, reference_gaps
+from llmvalues.iw.bayes.positions import posterior_positions
 from llmvalues.iw.bayes.simulate import draw_truth, simulate_responses
 from llmvalues.iw.presets import load_preset
 
@@ -40,7 +41,7 @@ from llmvalues.iw.presets import load_preset
 def _fit_data(data, draws: int, tune: int, chains: int, seed: int) -> tuple[float, float, float]:
     """Sample one CellCounts; return (seconds, min bulk ESS, max R-hat) of the map positions."""
     start = time.perf_counter()
-    with build_model(data):
+    with build_model(data) as model:
         idata = pm.sample(
             draws=draws,
             tune=tune,
@@ -51,7 +52,10 @@ def _fit_data(data, draws: int, tune: int, chains: int, seed: int) -> tuple[floa
             compute_convergence_checks=False,
         )
     seconds = time.perf_counter() - start
-    _, xy = posterior_positions(idata, data.codes, "logit", load_preset("hall2025"))
+    # the positions at a typical prompt, as in the measurements of docs/hierarchical.md
+    xy = posterior_positions(
+        idata, data, model.structure, "logit", load_preset("hall2025"), "typical"
+    ).position
     add_posterior(
         idata,
         "position",
@@ -75,11 +79,11 @@ def scaling(sizes: list[int], max_per_response: int, draws: int, tune: int) -> N
     )
     for n in sizes:
         df = simulate_responses(truth, max(1, n // n_cells), rng)
-        counts = aggregate_responses(df, validate=False)
+        counts = aggregate_responses(df)
         t, ess, _ = _fit_data(counts, draws, tune, 2, seed=1)
         line = f"{len(df):>9,} {len(counts.row_count):>8,} {t:>8.1f} {ess:>8.0f} {ess / t:>7.1f}"
         if len(df) <= max_per_response:
-            rows = aggregate_responses(df, validate=False, aggregate=False)
+            rows = aggregate_responses(df, aggregate=False)
             tr, essr, _ = _fit_data(rows, draws, tune, 2, seed=1)
             line += f" {tr:>10.1f} {essr / tr:>7.1f} {tr / t:>6.1f}"
         else:
@@ -104,7 +108,7 @@ def gradient_cost(repeats: int = 300) -> None:
     """µs per log-likelihood + gradient on the goal data: the Op vs PyTensor autodiff."""
     rng = np.random.default_rng(2)
     truth = draw_truth(20, 30, rng, variant_scale=0.4, interaction_scale=0.3)
-    data = aggregate_responses(simulate_responses(truth, 5, rng), validate=False)
+    data = aggregate_responses(simulate_responses(truth, 5, rng))
     kmax1 = int(data.n_categories.max()) + 1
     low = data.cell_item[data.row_cell] * kmax1 + data.row_category
     a_map, b_map = boundary_map(data.n_categories)

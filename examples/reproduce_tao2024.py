@@ -46,8 +46,9 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
     fit = fit_map(
         answers, preset="tao2024", method="classic", identity=args.identity, variant=args.variant
     )
-    table = fit.summary().join(fit.mean_distance())
-    print(table.to_string())
+    summary = fit.summary()
+    print(summary)
+    table = summary.to_frame().join(fit.mean_distance().set_index("identity")["mean_distance"])
     fig, _ = fit.plot(title="LLMs on Tao et al.'s (2024) cultural map")
     for path in save_figure(fig, args.out):
         print(f"wrote {path}")

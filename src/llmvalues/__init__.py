@@ -18,6 +18,7 @@ _PUBLIC = {
     "load_instrument": "llmvalues.instruments",
     "parse_answer": "llmvalues.instruments",
     "MapFit": "llmvalues.iw",
+    "ClassicMapFit": "llmvalues.iw",
     "Preset": "llmvalues.iw",
     "cfa_map": "llmvalues.iw",
     "explain": "llmvalues.iw.explain",

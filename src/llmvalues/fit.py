@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import pandas as pd
 
 from llmvalues.instruments import load_instrument
-from llmvalues.iw.classic import MapFit, fit_classic
-from llmvalues.iw.presets import Preset, load_preset
-from llmvalues.responses import ResponsesError, from_wide, validate_responses
-
-if TYPE_CHECKING:
-    from llmvalues.iw.bayes.estimator import HierarchicalMapFit
+from llmvalues.iw import classic
+from llmvalues.iw.mapfit import MapFit
+from llmvalues.iw.presets import DEFAULT_PRESET, Preset, load_preset
+from llmvalues.responses import ResponsesError, from_wide, rename_roles, validate_responses
 
 METHODS = ("classic", "hierarchical")
+CLASSIC_OPTIONS = ("n_bootstrap", "random_seed")
 
 
 def _as_tidy(
     responses: pd.DataFrame, identity: str | None, variant: str | None, replicate: str | None
 ) -> pd.DataFrame:
-    """Accept the tidy table or a wide one (item columns named by IVS code, any case)."""
+    """The validated tidy table from a tidy or a wide one (item columns named by IVS code).
+
+    The one validation of a ``fit_map`` call: ``from_wide`` validates what it builds.
+    """
     if not isinstance(responses, pd.DataFrame):
         raise ResponsesError(
             f"responses must be a pandas DataFrame, got {type(responses).__name__}"
@@ -29,43 +29,69 @@ def _as_tidy(
     wide = len(codes & {str(c).strip().lower() for c in responses.columns}) == len(codes)
     if wide:
         return from_wide(responses, identity=identity, variant=variant, replicate=replicate)
-    if identity not in (None, "identity"):
-        responses = responses.rename(columns={identity: "identity"})
-    if variant not in (None, "variant"):
-        responses = responses.rename(columns={variant: "variant"})
-    if replicate not in (None, "replicate"):
-        responses = responses.rename(columns={replicate: "replicate"})
-    return validate_responses(responses)
+    return validate_responses(rename_roles(responses, identity, variant, replicate))
 
 
 def fit_map(
     responses: pd.DataFrame,
-    preset: str | Preset = "hall2025",
+    preset: str | Preset = DEFAULT_PRESET,
     method: str = "hierarchical",
     identity: str | None = "identity",
     variant: str | None = None,
     replicate: str | None = None,
     **options,
-) -> MapFit | HierarchicalMapFit:
+) -> MapFit:
     """Place each identity on the IW map.
 
-    ``responses``: the tidy Responses table, or a wide table (one row per response set,
-    one column per item named by IVS code) whose ``identity``/``variant``/``replicate``
-    columns are named by the arguments. ``preset``: a built-in name or a :class:`Preset`.
-    ``method="hierarchical"`` (default) fits the Bayesian ordinal model with prompt-variant
-    effects and returns credible intervals (``options`` go to
-    :func:`llmvalues.iw.bayes.estimator.fit_hierarchical`); ``method="classic"`` projects
-    complete response sets and averages them per identity (Tao et al.'s computation).
+    Both methods return a :class:`~llmvalues.iw.mapfit.MapFit` with the same members and
+    tables (``centroids``, ``points``, ``distances()``, ``mean_distance()``,
+    ``cultural_prompting()``, ``nearest()``, ``summary()``, ``plot()`` …).
+
+    Parameters
+    ----------
+    responses
+        The tidy Responses table, or a wide table (one row per response set, one column
+        per item named by IVS code in any case).
+    preset
+        A built-in preset name or a :class:`Preset`.
+    method
+        ``"hierarchical"`` (default): the Bayesian ordinal model with prompt-variant
+        effects, credible intervals; ``options`` are the keyword arguments of
+        :class:`llmvalues.iw.bayes.estimator.HierarchicalMap` (``estimand``, ``draws``,
+        ``chains``, ``random_seed`` …). ``"classic"``: project complete response sets and
+        average them per identity (Tao et al.'s computation) with bootstrap intervals;
+        options ``n_bootstrap`` and ``random_seed``.
+    identity, variant, replicate
+        Names of those columns (in a wide table, or to rename in a tidy one).
+    **options
+        Method options (above).
+
+    Returns
+    -------
+    MapFit
+        :class:`~llmvalues.iw.classic.ClassicMapFit` or
+        :class:`~llmvalues.iw.bayes.results.HierarchicalMapFit`.
+
+    Raises
+    ------
+    llmvalues.ResponsesError
+        Bad input, naming the column, row and item (validated once, here).
     """
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; choose one of {list(METHODS)}")
-    tidy = _as_tidy(responses, identity, variant, replicate)
     chosen = load_preset(preset)
     if method == "classic":
-        if options:
-            raise TypeError(f"method='classic' takes no options, got {sorted(options)}")
-        return fit_classic(tidy, chosen)
+        unknown = sorted(set(options) - set(CLASSIC_OPTIONS))
+        if unknown:
+            raise TypeError(
+                f"method='classic' takes only the options {list(CLASSIC_OPTIONS)}, got {unknown}"
+            )
+        return classic._fit_validated(
+            _as_tidy(responses, identity, variant, replicate), chosen, **options
+        )
     # imported here: PyMC takes a second or more to import, and most commands never need it
-    from llmvalues.iw.bayes.estimator import fit_hierarchical
+    from llmvalues.iw.bayes.estimator import HierarchicalMap
 
-    return fit_hierarchical(tidy, chosen, **options)
+    estimator = HierarchicalMap(chosen, **options)
+    tidy = _as_tidy(responses, identity, variant, replicate)
+    return estimator._fit_validated(tidy).result_

@@ -13,8 +13,9 @@ from llmvalues.iw.countries import (
     resolve_country,
     source_labels,
 )
-from llmvalues.iw.metrics import cultural_prompting, match_country
+from llmvalues.iw.metrics import match_country
 from llmvalues.iw.presets import PRESETS, load_preset
+from llmvalues.iw.prompting import cultural_prompting
 
 TAO_LABELS = source_labels()
 

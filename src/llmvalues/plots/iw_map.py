@@ -10,7 +10,7 @@ from adjustText import adjust_text
 from matplotlib import patheffects
 
 from llmvalues.iw.countries import resolve_country
-from llmvalues.iw.presets import Preset, load_preset
+from llmvalues.iw.presets import DEFAULT_PRESET, Preset, load_preset
 from llmvalues.plots.style import AXIS_LABELS, CULTURAL_ZONES, LLM_COLOR, figure_style, zone_style
 
 # a white outline keeps labels legible over ellipses, lines and other points
@@ -76,7 +76,7 @@ def _trajectory_names(preset: Preset, trajectories: Iterable[str] | str | bool) 
 
 
 def plot_map(
-    preset: str | Preset = "hall2025",
+    preset: str | Preset = DEFAULT_PRESET,
     points: pd.DataFrame | None = None,
     ax=None,
     trajectories: Iterable[str] | bool = False,

@@ -89,7 +89,7 @@ def run_demo(
     )
     options = DEMO_HIERARCHICAL if chosen == "hierarchical" else {}
     fit = fit_map(responses, preset="hall2025", method=chosen, **options)
-    table = fit.summary()
+    table = fit.summary().to_frame()
     table.to_csv(out / "map_table.csv")
     fig, _ = fit.plot()
     figure = [Path(p) for p in save_figure(fig, out / "map")]

@@ -1,4 +1,4 @@
-"""Hierarchical map fits: the result surface, contrasts, edge cases and the classic method."""
+"""Hierarchical map fits: the result surface, contrasts, edge cases, the estimator contract."""
 
 from __future__ import annotations
 
@@ -22,32 +22,15 @@ from llmvalues.iw.bayes.estimator import (
 )
 from llmvalues.iw.bayes.simulate import draw_truth, simulate_responses
 from llmvalues.iw.classic import fit_classic
+from llmvalues.iw.estimands import ESTIMANDS
 from llmvalues.iw.presets import ITEMS, load_preset
 from llmvalues.plots.style import save_figure
-from llmvalues.responses import validate_responses
-
-FAST = {"draws": 300, "tune": 300, "chains": 2, "random_seed": 11, "warn": False}
-ATTRS = {
-    "id00": ("m", "2024-05", ""),
-    "id01": ("m", "2024-11", "Sweden"),
-    "id02": ("m", "2025-02", "Japan"),
-}
+from tests.iw.simulated_fits import FAST
 
 
 @pytest.fixture(scope="module")
-def simulated():
-    rng = np.random.default_rng(5)
-    truth = draw_truth(3, 4, rng, variant_scale=0.5, interaction_scale=0.2)
-    df = simulate_responses(truth, 3, rng, refusal_rate=0.05)
-    df["model"] = df["identity"].map(lambda i: ATTRS[i][0])
-    df["collected_at"] = df["identity"].map(lambda i: ATTRS[i][1])
-    df["country"] = df["identity"].map(lambda i: ATTRS[i][2])
-    return truth, df
-
-
-@pytest.fixture(scope="module")
-def fit(simulated):
-    return fit_hierarchical(simulated[1], "hall2025", **FAST)
+def fit(hierarchical_fit):
+    return hierarchical_fit
 
 
 def test_centroids_have_nested_intervals_counts_and_refusal_rates(fit, simulated):
@@ -63,7 +46,11 @@ def test_centroids_have_nested_intervals_counts_and_refusal_rates(fit, simulated
     refused = df.assign(r=df["status"].eq("refusal")).groupby("identity")["r"].mean()
     assert c["refusal_rate"].to_numpy() == pytest.approx(refused.loc[c.index].to_numpy())
     assert (c["n_answers"] == df[df["status"] == "ok"].groupby("identity").size()).all()
-    assert (c["n_sets"] == 4).all()
+    # every one of the 4 variants × 3 replicates has an answer; sets with a refusal are
+    # incomplete but used
+    assert (c["n_sets"] == 12).all()
+    refused = df[df["status"] == "refusal"].drop_duplicates(["identity", "variant", "replicate"])
+    assert c["n_incomplete"].to_dict() == refused.groupby("identity").size().to_dict()
 
 
 def test_positions_are_the_preset_map_of_the_expected_answers(fit):
@@ -76,19 +63,33 @@ def test_positions_are_the_preset_map_of_the_expected_answers(fit):
         assert ((mean[:, j] >= min(codes)) & (mean[:, j] <= max(codes))).all(), item
 
 
-def test_tables_and_diagnostics(fit):
+def test_tables_and_diagnostics(fit, simulated):
     frame = fit.to_frame()
-    assert {"identity", "x", "y", "x_lo90", "model", "collected_at"} <= set(frame.columns)
+    assert frame["identity"].tolist() == ["id00", "id01", "id02"]
+    assert frame["collected_at"].tolist() == ["2024-05", "2024-11", "2025-02"]
+    assert frame["x_lo90"].to_numpy() == pytest.approx(fit.centroids["x_lo90"].to_numpy())
     summary = fit.summary()
-    assert {"nearest_country", "p_nearest", "converged", "refusal_rate"} <= set(summary.columns)
+    assert summary.info["converged"] == fit.diagnostics.ok
+    # every failed check is a note of the summary, with its remedy
+    assert all(p in summary.notes for p in fit.diagnostics.problems())
     d = fit.diagnostics
     assert {"location", "cut_gap", "position"} <= set(d.table.index)
     assert d.table.loc["position", "r_hat_max"] < 1.05
-    assert isinstance(d.problems(), list)
-    assert "divergences" in str(d)
-    assert fit.refusal_rate(by_item=True).shape == (3, 10)
-    assert "HierarchicalMapFit(3 identities" in repr(fit)
-    assert "location" in fit.idata.posterior and "position" in fit.idata.posterior
+    assert d.table.loc["location", "size"] == 3 * 10
+    assert d.divergences == int(fit.idata.sample_stats["diverging"].sum())
+    assert f"divergences {d.divergences}/600" in str(d)
+    df = simulated[1]
+    by_item = fit.refusal_rate(by_item=True)
+    refused = df.assign(r=df["status"].eq("refusal")).pivot_table(
+        index="identity", columns="item", values="r", aggfunc="mean"
+    )
+    assert by_item.to_numpy() == pytest.approx(
+        refused.loc[by_item.index, by_item.columns].to_numpy()
+    )
+    assert "HierarchicalMapFit(3 identities, 4 variants" in repr(fit)
+    assert "estimand 'asked'" in repr(fit)
+    assert fit.idata.posterior["position"].shape == (2, 300, 3, 2)
+    assert fit.idata.posterior["variant_position"].shape == (2, 300, 12, 2)
 
 
 def test_distances_nearest_and_mean_distance_carry_intervals(fit):
@@ -97,8 +98,15 @@ def test_distances_nearest_and_mean_distance_carry_intervals(fit):
     assert len(d) == 3 * n_countries
     assert (d["lo"] <= d["distance"]).all() and (d["distance"] <= d["hi"]).all()
     assert d.groupby("identity")["p_nearest"].sum().to_numpy() == pytest.approx(1.0)
+    # the distance is the posterior mean of the distance draws
+    sweden = fit.preset.countries.set_index("country").loc["Sweden", ["x", "y"]].to_numpy(float)
+    draws = np.hypot(*(fit.position_draws[:, 1] - sweden).T)
+    row = d[(d["identity"] == "id01") & (d["country"] == "Sweden")].iloc[0]
+    assert row["distance"] == pytest.approx(draws.mean())
+    assert (row["lo"], row["hi"]) == pytest.approx(tuple(np.quantile(draws, [0.05, 0.95])))
     near = fit.nearest(3)
     assert (near.groupby("identity").size() == 3).all()
+    assert (near.groupby("identity")["distance"].diff().dropna() >= 0).all()
     md = fit.mean_distance()
     assert (md["lo"] <= md["mean_distance"]).all() and (md["mean_distance"] <= md["hi"]).all()
 
@@ -125,9 +133,10 @@ def test_prompt_sensitivity_variant_effects_and_points(fit):
     assert len(v) == 4 * 10
     points = fit.points
     assert len(points) == 3 * 4
-    # the identity's variant points scatter around its position at the average variant
+    assert (points["n_sets"] == 3).all()
+    # estimand "asked": the position is the mean of the identity's variant points, exactly
     centre = points.groupby("identity")[["x", "y"]].mean()
-    assert np.abs(centre - fit.centroids[["x", "y"]]).to_numpy().max() < 1.5
+    assert centre.to_numpy() == pytest.approx(fit.centroids[["x", "y"]].to_numpy(), abs=1e-9)
 
 
 def test_posterior_predictive_check_covers_the_observed_shares(fit):
@@ -141,14 +150,29 @@ def test_posterior_predictive_check_covers_the_observed_shares(fit):
 
 def test_cultural_prompting_metrics_with_intervals(fit):
     result = fit.cultural_prompting()
-    table = result["m"]
+    table = result.table("m")
     assert list(table.index) == [
         "mean_distance_baseline",
         "mean_distance_prompted",
         "share_improved",
+        "p_better",
+        "wilcoxon_statistic",
+        "wilcoxon_pvalue",
     ]
-    assert (table["lo"] <= table["mean"]).all() and (table["mean"] <= table["hi"]).all()
-    assert 0 <= table.attrs["p_better"] <= 1
+    bounded = table.iloc[:3]
+    assert (bounded["lo"] <= bounded["estimate"]).all()
+    assert (bounded["estimate"] <= bounded["hi"]).all()
+    # the per-draw metric: Sweden and Japan distances of the prompted vs the baseline draws
+    targets = fit.preset.countries.set_index("country").loc[["Sweden", "Japan"], ["x", "y"]]
+    t = targets.to_numpy(dtype=float)
+    xy = fit.position_draws
+    prompted = np.hypot(*np.moveaxis(xy[:, [1, 2]] - t, -1, 0)).mean(1)
+    baseline = np.hypot(*np.moveaxis(xy[:, [0]] - t, -1, 0)).mean(1)
+    assert table.loc["mean_distance_prompted", "estimate"] == pytest.approx(prompted.mean())
+    assert table.loc["p_better", "estimate"] == pytest.approx((prompted < baseline).mean())
+    per = result.per_country.set_index("country")
+    assert per.loc["Sweden", "prompted"] == "id01" and per.loc["Japan", "baseline"] == "id00"
+    assert result.summary().info["estimand"] == "asked"
 
 
 @pytest.mark.parametrize("kind", ["map", "forest", "variants", "ppc", "trajectory"])
@@ -170,12 +194,14 @@ def _one_set_per_identity(n_identities: int, seed: int) -> pd.DataFrame:
 
 
 def test_one_variant_one_replicate_agrees_with_the_classic_method():
-    df = validate_responses(_one_set_per_identity(4, seed=21))
+    df = _one_set_per_identity(4, seed=21)
     preset = load_preset("hall2025")
     classic = fit_classic(df, preset).centroids
-    # through the public entry point, as users call it
-    hier = fit_map(df, preset, method="hierarchical", **FAST)
+    # through the public entry point, as users call it; with one variant "new" is "typical"
+    hier = fit_map(df, preset, method="hierarchical", estimand="new", **FAST)
     assert isinstance(hier, HierarchicalMapFit)
+    assert hier.estimand == "new"
+    assert f"{ESTIMANDS['new']}." in hier.summary().notes[0]
     assert fit_map(df, preset, method="classic").centroids[["x", "y"]].equals(classic[["x", "y"]])
     assert not hier.structure["variant_effects"] and not hier.structure["interaction"]
     c = hier.centroids.loc[classic.index]
@@ -189,9 +215,12 @@ def test_one_variant_one_replicate_agrees_with_the_classic_method():
 def test_single_identity_fits_and_contrast_needs_two():
     rng = np.random.default_rng(8)
     df = simulate_responses(draw_truth(1, 3, rng), 4, rng)
-    fit = HierarchicalMap(**FAST).fit(df).result_
+    fit = HierarchicalMap(estimand="typical", **FAST).fit(df).result_
     assert fit.structure["variant_effects"] and not fit.structure["interaction"]
     assert list(fit.centroids.index) == ["id00"]
+    # "typical": the position is the map of the expected answers at variant effect 0
+    assert fit.estimand == "typical" and fit.settings["estimand"] == "typical"
+    assert fit.summary().notes[0].startswith('Estimand "typical"')
     with pytest.raises(ValueError, match="at least two identities"):
         fit.contrast("id00", "id00")
 
@@ -212,16 +241,73 @@ def test_all_answers_identical_warn_and_pull_towards_that_answer():
     assert ((expected > middle + 0.5 * (top - middle)) & (expected < top)).all()
 
 
-def test_bad_options_are_named():
-    df = _one_set_per_identity(2, seed=3)
-    with pytest.raises(ValueError, match="position must be one of"):
-        fit_hierarchical(df, position="median")
-    with pytest.raises(ValueError, match="draws must be an integer"):
-        fit_hierarchical(df, draws=10)
-    with pytest.raises(ValueError, match="unknown prior"):
-        fit_hierarchical(df, priors={"slope": 1.0})
+@pytest.mark.parametrize(
+    ("option", "error", "message"),
+    [
+        ({"estimand": "median"}, ValueError, "estimand must be one of"),
+        ({"position": "conditional"}, TypeError, "position"),
+        ({"draws": 10}, ValueError, "draws must be an integer"),
+        ({"priors": {"slope": 1.0}}, ValueError, "unknown prior"),
+        ({"link": "cloglog"}, ValueError, "link must be one of"),
+        ({"answers": "logits"}, ValueError, "answers must be one of"),
+        ({"parametrization": "wiggly"}, ValueError, "parametrization must be one of"),
+        ({"target_accept": 1.5}, ValueError, "target_accept must be in"),
+    ],
+)
+def test_bad_options_are_named(option, error, message):
+    with pytest.raises(error, match=message):
+        fit_hierarchical(_one_set_per_identity(2, seed=3), **option)
+
+
+def test_estimator_keeps_scikit_learns_contract():
+    from sklearn.base import clone
+
+    est = HierarchicalMap(link="probit", draws=60)
+    params = est.get_params()
+    assert list(params) == [
+        "preset",
+        "link",
+        "priors",
+        "answers",
+        "interaction",
+        "parametrization",
+        "estimand",
+        "draws",
+        "tune",
+        "chains",
+        "cores",
+        "target_accept",
+        "random_seed",
+        "progressbar",
+        "warn",
+    ]
+    assert params["link"] == "probit" and params["draws"] == 60
+    assert params["estimand"] == "asked" and params["preset"] == "hall2025"
+    # nothing is checked or computed in __init__: a bad setting fails at fit
+    bad = HierarchicalMap(link="cloglog", priors={"slope": 1.0})
+    assert not [k for k in vars(bad) if k.endswith("_")]
     with pytest.raises(ValueError, match="link must be one of"):
-        fit_hierarchical(df, link="cloglog")
+        bad.fit(_one_set_per_identity(2, seed=3))
+    assert est.set_params(tune=70, estimand="new") is est
+    assert (est.tune, est.estimand) == (70, "new")
+    with pytest.raises(ValueError, match=r"invalid parameter\(s\) \['position'\]"):
+        est.set_params(position="marginal")
+    twin = clone(est)
+    assert twin is not est and twin.get_params() == est.get_params()
+    assert repr(twin) == "HierarchicalMap(link='probit', estimand='new', draws=60, tune=70)"
+
+
+@pytest.mark.filterwarnings("ignore:All-NaN slice")  # one chain: no R-hat
+def test_fit_returns_self_with_fitted_attributes_ending_in_underscore():
+    df = _one_set_per_identity(2, seed=3)
+    est = HierarchicalMap(draws=60, tune=60, chains=1, random_seed=1, warn=False)
+    assert est.fit(df) is est
+    fitted = sorted(k for k in vars(est) if k.endswith("_"))
+    assert fitted == ["centroids_", "diagnostics_", "idata_", "result_"]
+    assert est.centroids_ is est.result_.centroids
+    assert est.idata_ is est.result_.idata
+    assert est.result_.settings["draws"] == 60 and est.result_.settings["chains"] == 1
+    assert est.idata_.posterior.sizes["draw"] == 60
 
 
 def test_chains_run_on_every_available_cpu(monkeypatch):

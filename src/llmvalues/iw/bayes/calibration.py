@@ -3,6 +3,8 @@
 Truth is drawn from the priors, data from the model, and the same (compiled once) model
 is refitted to every data set with ``pm.set_data``; for a correct sampler the coverage of
 a level-q interval is q on average (simulation-based calibration, Talts et al. 2018).
+Every estimand of the design is checked against its own truth, computed by the same
+functions as the fit's positions (:mod:`llmvalues.iw.bayes.positions`).
 """
 
 from __future__ import annotations
@@ -19,17 +21,19 @@ import pymc as pm
 from scipy import stats
 
 from llmvalues.iw.bayes.data import aggregate_responses, densify
-from llmvalues.iw.bayes.estimator import posterior_positions
 from llmvalues.iw.bayes.model import Priors, build_model
+from llmvalues.iw.bayes.positions import posterior_positions
 from llmvalues.iw.bayes.simulate import draw_truth, simulate_responses
-from llmvalues.iw.presets import load_preset
-
-LEVELS = (0.5, 0.9, 0.95)
+from llmvalues.iw.estimands import ESTIMANDS, check_estimand
+from llmvalues.iw.intervals import LEVELS, interval, level_tag
+from llmvalues.iw.presets import DEFAULT_PRESET, load_preset
+from llmvalues.summary import Summary
 
 
 @dataclass(frozen=True)
 class Design:
-    """A simulation design: identities × variants × 10 items × replicates, sampler settings."""
+    """A simulation design: identities × variants × 10 items × replicates, sampler settings,
+    the link, the preset and the estimands whose intervals are checked."""
 
     n_identities: int = 3
     n_variants: int = 3
@@ -38,35 +42,93 @@ class Design:
     tune: int = 300
     chains: int = 2
     link: str = "logit"
-    preset: str = "hall2025"
+    preset: str = DEFAULT_PRESET
+    estimands: tuple[str, ...] = tuple(ESTIMANDS)
+
+    def __post_init__(self) -> None:
+        for estimand in self.estimands:
+            check_estimand(estimand)
 
 
 @dataclass(frozen=True)
 class CalibrationResult:
-    """Per data set × identity × axis: truth, interval bounds, coverage flags, SBC rank."""
+    """Per data set × estimand × identity × axis: truth, posterior mean, coverage, SBC rank.
+
+    ``records`` columns: dataset, estimand, identity, axis, truth, mean, rank (share of
+    draws below the truth), inside50, inside90, inside95 (truth inside the equal-tailed
+    credible interval of that level).
+    """
 
     records: pd.DataFrame
     design: Design
     seconds: float
 
-    def coverage(self) -> pd.DataFrame:
-        """Observed coverage per nominal level with a 95% Clopper–Pearson interval."""
+    def coverage(self, level: float = 0.95) -> pd.DataFrame:
+        """Observed coverage per estimand and nominal interval level.
+
+        Parameters
+        ----------
+        level
+            Probability of the Clopper–Pearson interval (``lo``, ``hi``) of each coverage.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Index (estimand, nominal): coverage, n, lo, hi, level.
+        """
         rows = []
-        for level in LEVELS:
-            flags = self.records[f"inside{round(level * 100)}"]
-            k, n = int(flags.sum()), len(flags)
-            ci = stats.binomtest(k, n).proportion_ci(0.95)
-            rows.append({"level": level, "coverage": k / n, "n": n, "lo": ci.low, "hi": ci.high})
-        return pd.DataFrame(rows).set_index("level")
+        for estimand, group in self.records.groupby("estimand", sort=False):
+            for nominal in LEVELS:
+                flags = group[f"inside{level_tag(nominal)}"]
+                k, n = int(flags.sum()), len(flags)
+                ci = stats.binomtest(k, n).proportion_ci(level)
+                rows.append(
+                    {
+                        "estimand": estimand,
+                        "nominal": nominal,
+                        "coverage": k / n,
+                        "n": n,
+                        "lo": ci.low,
+                        "hi": ci.high,
+                        "level": level,
+                    }
+                )
+        return pd.DataFrame(rows).set_index(["estimand", "nominal"])
+
+    def to_frame(self) -> pd.DataFrame:
+        """The records (one row per data set × estimand × identity × axis)."""
+        return self.records.copy()
+
+    def summary(self) -> Summary:
+        """Coverage per estimand and level, with the design.
+
+        Returns
+        -------
+        llmvalues.summary.Summary
+        """
+        d = self.design
+        return Summary(
+            "Calibration of the hierarchical map model's credible intervals",
+            {"coverage": self.coverage()},
+            notes=[
+                "coverage: share of (data set, identity, axis) whose true position lies in "
+                "the credible interval of the nominal level; lo/hi: its 95% Clopper–Pearson "
+                "interval.",
+                "Truth drawn from the priors, data from the model (simulation-based "
+                "calibration, Talts et al. 2018).",
+            ],
+            info={
+                "data sets": int(self.records["dataset"].nunique()),
+                "design": f"{d.n_identities} identities × {d.n_variants} variants × 10 items "
+                f"× {d.n_replicates} replicates",
+                "sampler": f"{d.chains} × {d.draws} draws after {d.tune} tuning steps",
+                "link": d.link,
+                "seconds": round(self.seconds),
+            },
+        )
 
     def __str__(self) -> str:
-        d = self.design
-        n_sets = self.records["dataset"].nunique()
-        return (
-            f"{n_sets} simulated data sets ({d.n_identities} identities × {d.n_variants} "
-            f"variants × 10 items × {d.n_replicates} replicates, {d.chains}×{d.draws} draws) "
-            f"in {self.seconds:.0f} s\n{self.coverage().round(3).to_string()}"
-        )
+        return str(self.summary())
 
 
 def _run_chunk(seeds: list[int], design: Design) -> list[dict]:
@@ -83,7 +145,7 @@ def _run_chunk(seeds: list[int], design: Design) -> list[dict]:
         with warnings.catch_warnings():
             # prior draws make some items constant now and then: expected, and part of the test
             warnings.simplefilter("ignore", UserWarning)
-            data = densify(aggregate_responses(df, validate=False))
+            data = densify(aggregate_responses(df))
         if model is None:
             template = data
             model = build_model(data, priors=priors, link=design.link)
@@ -107,26 +169,51 @@ def _run_chunk(seeds: list[int], design: Design) -> list[dict]:
                 progressbar=False,
                 compute_convergence_checks=False,
             )
-        _, xy = posterior_positions(idata, data.codes, design.link, preset)
-        xy = xy.reshape(-1, *xy.shape[2:])  # (S, I, 2)
-        true = truth.positions(preset).to_numpy()
-        for i in range(design.n_identities):
-            for a, axis in enumerate(("x", "y")):
-                draws = xy[:, i, a]
-                row = {"dataset": seed, "identity": i, "axis": axis, "truth": true[i, a]}
-                row["mean"] = float(draws.mean())
-                row["rank"] = float((draws < true[i, a]).mean())
-                for level in LEVELS:
-                    lo, hi = np.quantile(draws, [(1 - level) / 2, (1 + level) / 2])
-                    row[f"inside{round(level * 100)}"] = bool(lo <= true[i, a] <= hi)
-                records.append(row)
+        for estimand in design.estimands:
+            xy = posterior_positions(
+                idata, data, model.structure, design.link, preset, estimand, seed
+            ).position
+            xy = xy.reshape(-1, *xy.shape[2:])  # (S, I, 2)
+            true = truth.positions(preset, estimand).to_numpy()
+            for i in range(design.n_identities):
+                for a, axis in enumerate(("x", "y")):
+                    draws = xy[:, i, a]
+                    row = {
+                        "dataset": seed,
+                        "estimand": estimand,
+                        "identity": i,
+                        "axis": axis,
+                        "truth": true[i, a],
+                        "mean": float(draws.mean()),
+                        "rank": float((draws < true[i, a]).mean()),
+                    }
+                    for level in LEVELS:
+                        lo, hi = interval(draws, level)
+                        row[f"inside{level_tag(level)}"] = bool(lo <= true[i, a] <= hi)
+                    records.append(row)
     return records
 
 
 def calibration_study(
     n_datasets: int = 100, design: Design | None = None, seed: int = 0, n_jobs: int = 1
 ) -> CalibrationResult:
-    """Simulate ``n_datasets`` from the priors, refit each, and record interval coverage."""
+    """Simulate ``n_datasets`` from the priors, refit each, and record interval coverage.
+
+    Parameters
+    ----------
+    n_datasets
+        Simulated data sets.
+    design
+        Design, sampler settings and the estimands checked (all three by default).
+    seed
+        Seed of the study (data set k uses ``seed * 100000 + k``).
+    n_jobs
+        Worker processes (each compiles the model once).
+
+    Returns
+    -------
+    CalibrationResult
+    """
     design = design or Design()
     seeds = [seed * 100_000 + k for k in range(n_datasets)]
     start = time.perf_counter()

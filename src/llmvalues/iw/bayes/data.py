@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 
 from llmvalues.instruments import load_instrument
-from llmvalues.iw.classic import identity_attributes
+from llmvalues.iw.identities import answer_status, has_probs, identity_attributes, response_sets
 from llmvalues.iw.items import ITEMS
-from llmvalues.responses import ResponsesError, validate_responses
+from llmvalues.responses import ResponsesError
 
 ANSWER_SOURCES = ("sampled", "probs", "both")
 
@@ -36,7 +36,8 @@ class CellCounts:
     row_cell: np.ndarray  # (n_rows,) cell of each (cell, category) count row
     row_category: np.ndarray  # 0-based category
     row_count: np.ndarray  # float: sampled answers and/or expected counts from log-probs
-    status: pd.DataFrame  # identity, item, n_rows, n_ok, n_refusal, n_missing_other
+    status: pd.DataFrame  # identity, item, n_rows, n_ok, n_refusal, n_failed, n_probs, rates
+    sets: pd.DataFrame  # identity, variant (every pair asked), n_total, n_usable, n_complete
     attributes: pd.DataFrame  # one row per identity: columns constant within identity
 
     @property
@@ -84,18 +85,43 @@ def _probs_to_vector(probs: object, codes: tuple[int, ...], where: str) -> np.nd
     return vec / total
 
 
-def aggregate_responses(
-    responses: pd.DataFrame, answers: str = "sampled", validate: bool = True, aggregate: bool = True
-) -> CellCounts:
-    """Validate a Responses table and aggregate it into ordinal counts per cell and category.
-
-    ``aggregate=False`` keeps one likelihood row per answer (the per-response baseline of
-    benchmarks/bench_hierarchical.py); the model and its posterior are the same.
-    """
+def check_answers(answers: str) -> str:
+    """``answers`` if it is one of :data:`ANSWER_SOURCES`, else a ValueError."""
     if answers not in ANSWER_SOURCES:
         raise ValueError(f"answers must be one of {ANSWER_SOURCES}, got {answers!r}")
+    return answers
+
+
+def aggregate_responses(
+    df: pd.DataFrame, answers: str = "sampled", aggregate: bool = True
+) -> CellCounts:
+    """Aggregate a validated Responses table into ordinal counts per cell and category.
+
+    The table must come from :func:`llmvalues.validate_responses` (the fit's door does
+    that once); the ``probs`` column, which validation leaves alone, is checked here.
+
+    Parameters
+    ----------
+    df
+        A validated Responses table.
+    answers
+        ``"sampled"`` (parsed answers), ``"probs"`` (log-prob distributions as expected
+        counts where stored, else the sampled answer) or ``"both"``.
+    aggregate
+        ``False`` keeps one likelihood row per answer (the per-response baseline of
+        benchmarks/bench_hierarchical.py); the model and its posterior are the same.
+
+    Returns
+    -------
+    CellCounts
+
+    Raises
+    ------
+    llmvalues.ResponsesError
+        A bad ``probs`` value, or an identity without a usable answer.
+    """
+    check_answers(answers)
     instrument = load_instrument()
-    df = validate_responses(responses, instrument) if validate else responses
     if answers != "sampled" and "probs" not in df.columns:
         raise ResponsesError(f"answers={answers!r} needs a 'probs' column (log-prob distributions)")
     identities = tuple(pd.unique(df["identity"]))
@@ -110,10 +136,10 @@ def aggregate_responses(
     parts: list[pd.DataFrame] = []
     use_codes = ok.copy()
     if answers != "sampled":
-        has_probs = df["probs"].map(lambda p: isinstance(p, Mapping) and len(p) > 0).to_numpy()
+        with_probs = has_probs(df).to_numpy()
         if answers == "probs":
-            use_codes &= ~has_probs
-        rows = np.flatnonzero(has_probs)
+            use_codes &= ~with_probs
+        rows = np.flatnonzero(with_probs)
         if len(rows):
             sub = df.iloc[rows]
             item_pos = item_index.get_indexer(sub["item"])
@@ -144,7 +170,7 @@ def aggregate_responses(
                 }
             )
         )
-    status = _status_table(df, identities, items)
+    status = answer_status(df)
     empty = status.groupby("identity", sort=False)["n_ok"].sum()
     if answers != "sampled":
         empty = empty.where(~status.groupby("identity", sort=False)["n_probs"].sum().gt(0), 1)
@@ -180,37 +206,9 @@ def aggregate_responses(
         row_category=counts["category"].to_numpy(),
         row_count=counts["n"].to_numpy(dtype=float),
         status=status,
-        attributes=identity_attributes(df).reindex(list(identities)),
+        sets=response_sets(df),
+        attributes=identity_attributes(df),
     )
-
-
-def _status_table(df: pd.DataFrame, identities: tuple, items: tuple) -> pd.DataFrame:
-    """Per identity × item: rows, usable answers, refusals, other failures, rates."""
-    grid = pd.MultiIndex.from_product([identities, items], names=["identity", "item"])
-    g = df.assign(
-        ok=df["status"].eq("ok"),
-        refusal=df["status"].eq("refusal"),
-        failed=~df["status"].isin(["ok", "refusal"]),
-        has_probs=(
-            df["probs"].map(lambda p: isinstance(p, Mapping) and len(p) > 0)
-            if "probs" in df.columns
-            else False
-        ),
-    ).groupby(["identity", "item"])
-    out = pd.DataFrame(
-        {
-            "n_rows": g.size(),
-            "n_ok": g["ok"].sum(),
-            "n_refusal": g["refusal"].sum(),
-            "n_failed": g["failed"].sum(),
-            "n_probs": g["has_probs"].sum(),
-        }
-    ).reindex(grid, fill_value=0)
-    out = out.astype(int)
-    rows = out["n_rows"].where(out["n_rows"] > 0)
-    out["refusal_rate"] = out["n_refusal"] / rows
-    out["missing_rate"] = (out["n_rows"] - out["n_ok"]) / rows
-    return out.reset_index()
 
 
 def _warn_uninformative(status: pd.DataFrame, counts: pd.DataFrame, items: tuple, codes) -> None:
@@ -259,5 +257,6 @@ def densify(data: CellCounts) -> CellCounts:
         row_category=row_category,
         row_count=dense[row_cell, row_category],
         status=data.status,
+        sets=data.sets,
         attributes=data.attributes,
     )

@@ -1,12 +1,15 @@
 """Bayesian hierarchical ordinal model of IVS answers → map positions with credible intervals.
 
-``fit_hierarchical(responses, preset)`` is what ``fit_map(..., method="hierarchical")``
-calls; :class:`HierarchicalMap` is the same thing as a scikit-learn-like estimator.
-The model is described in :mod:`llmvalues.iw.bayes.model` and docs/hierarchical.md.
+:class:`HierarchicalMap` is the estimator (scikit-learn's contract: keyword arguments,
+nothing computed in ``__init__``, ``fit`` returns self, fitted attributes end in ``_``);
+:func:`fit_hierarchical` is the same as one function call, and
+``fit_map(..., method="hierarchical")`` uses the same estimator. The model is described in
+:mod:`llmvalues.iw.bayes.model` and docs/hierarchical.md.
 """
 
 from __future__ import annotations
 
+import inspect
 import os
 import warnings
 from typing import Any
@@ -16,23 +19,20 @@ import pandas as pd
 import pymc as pm
 
 from llmvalues.iw.bayes import inference_data as infdata
-from llmvalues.iw.bayes.data import aggregate_responses
+from llmvalues.iw.bayes.data import aggregate_responses, check_answers
 from llmvalues.iw.bayes.model import (
+    PARAMETRIZATIONS,
     Priors,
     build_model,
-    cutpoints_numpy,
-    expected_answers,
+    check_link,
 )
+from llmvalues.iw.bayes.positions import posterior_positions
 from llmvalues.iw.bayes.results import HierarchicalMapFit
-from llmvalues.iw.presets import Preset, load_preset
+from llmvalues.iw.estimands import DEFAULT_ESTIMAND, check_estimand
+from llmvalues.iw.presets import DEFAULT_PRESET, Preset, load_preset
+from llmvalues.responses import validate_responses
 
-POSITIONS = ("conditional", "marginal")
-
-
-def _check_sampler_args(draws: int, tune: int, chains: int) -> None:
-    for name, value, low in (("draws", draws, 50), ("tune", tune, 50), ("chains", chains, 1)):
-        if not isinstance(value, int | np.integer) or value < low:
-            raise ValueError(f"{name} must be an integer ≥ {low}, got {value!r}")
+SAMPLER_SETTINGS = ("draws", "tune", "chains", "cores", "target_accept", "random_seed")
 
 
 def default_cores(chains: int) -> int:
@@ -40,6 +40,15 @@ def default_cores(chains: int) -> int:
 
     PyMC's own default assumes half the CPUs are hyper-threads and so samples a 2-CPU
     machine's chains one after another; this counts the CPUs actually available.
+
+    Parameters
+    ----------
+    chains
+        Number of chains.
+
+    Returns
+    -------
+    int
     """
     try:
         available = len(os.sched_getaffinity(0))
@@ -48,134 +57,270 @@ def default_cores(chains: int) -> int:
     return max(1, min(chains, available))
 
 
-def posterior_positions(
-    idata, codes, link: str, preset: Preset, position: str = "conditional"
-) -> tuple[np.ndarray, np.ndarray]:
-    """Posterior expected answers (chain, draw, I, J) and map positions (chain, draw, I, 2)."""
-    if position not in POSITIONS:
-        raise ValueError(f"position must be one of {POSITIONS}, got {position!r}")
-    location = infdata.posterior_array(idata, "location")
-    gaps = infdata.posterior_array(idata, "cut_gap")
-    cuts = [c[:, :, None, :] for c in cutpoints_numpy(gaps, np.array([len(c) for c in codes]))]
-    spread = None
-    if position == "marginal":
-        var = np.zeros(location.shape[:2] + location.shape[-1:])
-        for name in ("variant_scale", "interaction_scale"):
-            if infdata.has_variable(idata, name):
-                var = var + infdata.posterior_array(idata, name) ** 2
-        spread = np.broadcast_to(np.sqrt(var)[:, :, None, :], location.shape)
-    expected = expected_answers(location, cuts, codes, link, spread=spread)
-    return expected, preset.project_array(expected)
-
-
-def fit_hierarchical(
-    responses: pd.DataFrame,
-    preset: Preset | str = "hall2025",
-    *,
-    link: str = "logit",
-    priors: Priors | dict[str, float] | None = None,
-    answers: str = "sampled",
-    interaction: bool | str = "auto",
-    parametrization: str = "auto",
-    position: str = "conditional",
-    draws: int = 1000,
-    tune: int = 1000,
-    chains: int = 4,
-    cores: int | None = None,
-    target_accept: float = 0.9,
-    random_seed: int | None = None,
-    progressbar: bool = False,
-    warn: bool = True,
-) -> HierarchicalMapFit:
-    """Fit the hierarchical ordinal model and return map positions with credible intervals.
-
-    ``link``: "logit" (cumulative logit) or "probit". ``priors``: a :class:`Priors` or a dict
-    of fields to change from the defaults. ``answers``: "sampled" (parsed answers), "probs"
-    (log-prob distributions as expected counts where stored, else the sampled answer) or
-    "both". ``interaction``: identity × variant effects ("auto": when ≥ 2 identities and
-    ≥ 2 variants). ``position``: "conditional" (expected answers at the average prompt
-    variant) or "marginal" (averaged over the variant distribution). ``parametrization``:
-    "auto" (centred effects where groups hold ≥ 40 answers), "centred" or "noncentred".
-    ``cores``: processes for the chains (default :func:`default_cores`: one per chain, up to
-    the CPUs available).
-    """
-    if position not in POSITIONS:
-        raise ValueError(f"position must be one of {POSITIONS}, got {position!r}")
-    _check_sampler_args(draws, tune, chains)
-    preset = load_preset(preset)
-    if isinstance(priors, dict):
-        priors = Priors.default(link).update(**priors)
-    priors = priors or Priors.default(link)
-    data = aggregate_responses(responses, answers=answers)
-    model = build_model(
-        data, priors=priors, link=link, interaction=interaction, parametrization=parametrization
-    )
-    with model, warnings.catch_warnings():
-        # harmless here (the model's only matrix product is 60 × 34; see docs/hierarchical.md)
-        warnings.filterwarnings("ignore", message="PyTensor could not link to a BLAS")
-        idata = pm.sample(
-            draws=draws,
-            tune=tune,
-            chains=chains,
-            cores=cores or default_cores(chains),
-            target_accept=target_accept,
-            random_seed=random_seed,
-            progressbar=progressbar,
-            compute_convergence_checks=False,
-        )
-    expected, xy = posterior_positions(idata, data.codes, link, preset, position)
-    coords = {"identity": data.identities, "item": data.items, "axis": ["x", "y"]}
-    infdata.add_posterior(idata, "expected_answer", expected, ("identity", "item"), coords)
-    infdata.add_posterior(idata, "position", xy, ("identity", "axis"), coords)
-    fit = HierarchicalMapFit(
-        preset=preset,
-        data=data,
-        idata=idata,
-        priors=priors,
-        link=link,
-        structure=model.structure,  # type: ignore[attr-defined]
-        settings={
-            "answers": answers,
-            "parametrization": parametrization,
-            "position": position,
-            "draws": draws,
-            "tune": tune,
-            "chains": chains,
-            "target_accept": target_accept,
-            "random_seed": random_seed,
-        },
-    )
-    if warn:
-        for message in fit.diagnostics.problems():
-            warnings.warn(message, RuntimeWarning, stacklevel=2)
-    return fit
-
-
 class HierarchicalMap:
-    """scikit-learn-like estimator: ``HierarchicalMap(**options).fit(responses).result_``."""
+    """The hierarchical map model as an estimator: ``HierarchicalMap(...).fit(responses)``.
 
-    def __init__(self, preset: Preset | str = "hall2025", **options: Any) -> None:
+    Parameters
+    ----------
+    preset
+        A built-in preset name or a :class:`~llmvalues.iw.presets.Preset`.
+    link
+        ``"logit"`` (cumulative logit) or ``"probit"``.
+    priors
+        A :class:`~llmvalues.iw.bayes.model.Priors`, a dict of fields to change from the
+        link's defaults, or ``None`` for the defaults.
+    answers
+        ``"sampled"`` (parsed answers), ``"probs"`` (log-prob distributions as expected
+        counts where stored, else the sampled answer) or ``"both"``.
+    interaction
+        Identity × variant effects: ``"auto"`` (when ≥ 2 identities and ≥ 2 variants),
+        ``True`` or ``False``.
+    parametrization
+        ``"auto"`` (centred effects where groups hold ≥ 40 answers), ``"centred"`` or
+        ``"noncentred"``.
+    estimand
+        What a position estimates (:mod:`llmvalues.iw.estimands`): ``"asked"`` (default;
+        the mean of the expected answers over the prompt variants each identity was asked,
+        identity × variant effects included), ``"new"`` (under a new prompt variant drawn
+        from the estimated distribution) or ``"typical"`` (at a typical prompt, latent
+        variant effects 0).
+    draws, tune, chains
+        NUTS draws kept and tuning steps per chain, and the number of chains.
+    cores
+        Processes for the chains (``None``: :func:`default_cores`).
+    target_accept
+        NUTS target acceptance rate.
+    random_seed
+        Seed of the sampler (and of the draws of unobserved identity × variant effects).
+    progressbar
+        Show PyMC's progress bar.
+    warn
+        Warn with the diagnostics' advice when a convergence check fails.
+
+    Attributes
+    ----------
+    result_ : HierarchicalMapFit
+        The fit (after :meth:`fit`).
+    centroids_ : pandas.DataFrame
+        ``result_.centroids``.
+    idata_ : arviz.InferenceData
+        ``result_.idata``.
+    diagnostics_ : Diagnostics
+        ``result_.diagnostics``.
+    """
+
+    def __init__(
+        self,
+        preset: Preset | str = DEFAULT_PRESET,
+        *,
+        link: str = "logit",
+        priors: Priors | dict[str, float] | None = None,
+        answers: str = "sampled",
+        interaction: bool | str = "auto",
+        parametrization: str = "auto",
+        estimand: str = DEFAULT_ESTIMAND,
+        draws: int = 1000,
+        tune: int = 1000,
+        chains: int = 4,
+        cores: int | None = None,
+        target_accept: float = 0.9,
+        random_seed: int | None = None,
+        progressbar: bool = False,
+        warn: bool = True,
+    ) -> None:
         self.preset = preset
-        self.options = options
+        self.link = link
+        self.priors = priors
+        self.answers = answers
+        self.interaction = interaction
+        self.parametrization = parametrization
+        self.estimand = estimand
+        self.draws = draws
+        self.tune = tune
+        self.chains = chains
+        self.cores = cores
+        self.target_accept = target_accept
+        self.random_seed = random_seed
+        self.progressbar = progressbar
+        self.warn = warn
+
+    # ----- scikit-learn's parameter protocol -------------------------------------------------
+    @classmethod
+    def _param_names(cls) -> list[str]:
+        return [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
-        return {"preset": self.preset, **self.options}
+        """The constructor's arguments as set now.
+
+        Parameters
+        ----------
+        deep
+            Accepted for scikit-learn compatibility (no nested estimators here).
+
+        Returns
+        -------
+        dict
+        """
+        return {name: getattr(self, name) for name in self._param_names()}
 
     def set_params(self, **params: Any) -> HierarchicalMap:
-        if "preset" in params:
-            self.preset = params.pop("preset")
-        self.options.update(params)
+        """Change constructor arguments; unknown names are an error.
+
+        Parameters
+        ----------
+        **params
+            New values.
+
+        Returns
+        -------
+        HierarchicalMap
+            ``self``.
+        """
+        unknown = sorted(set(params) - set(self._param_names()))
+        if unknown:
+            raise ValueError(
+                f"invalid parameter(s) {unknown} for HierarchicalMap; valid: {self._param_names()}"
+            )
+        for name, value in params.items():
+            setattr(self, name, value)
         return self
 
+    # ----- fitting ---------------------------------------------------------------------------
+    def _checked(self) -> tuple[Preset, Priors]:
+        """Check every setting (before any work) and resolve the preset and the priors."""
+        check_link(self.link)
+        check_answers(self.answers)
+        check_estimand(self.estimand)
+        if self.parametrization not in PARAMETRIZATIONS:
+            raise ValueError(
+                f"parametrization must be one of {PARAMETRIZATIONS}, got {self.parametrization!r}"
+            )
+        for name, low in (("draws", 50), ("tune", 50), ("chains", 1)):
+            value = getattr(self, name)
+            if not isinstance(value, int | np.integer) or value < low:
+                raise ValueError(f"{name} must be an integer ≥ {low}, got {value!r}")
+        if not 0 < self.target_accept < 1:
+            raise ValueError(f"target_accept must be in (0, 1), got {self.target_accept!r}")
+        if isinstance(self.priors, dict):
+            priors = Priors.default(self.link).update(**self.priors)
+        else:
+            priors = self.priors or Priors.default(self.link)
+        return load_preset(self.preset), priors
+
     def fit(self, responses: pd.DataFrame) -> HierarchicalMap:
-        """Fit to a Responses table; the result lands in ``result_`` (and ``centroids_``)."""
-        self.result_ = fit_hierarchical(responses, self.preset, **self.options)
+        """Validate a tidy Responses table, fit the model, and keep the result in ``result_``.
+
+        Parameters
+        ----------
+        responses
+            The tidy Responses table (:func:`llmvalues.fit_map` also takes wide tables).
+
+        Returns
+        -------
+        HierarchicalMap
+            ``self``.
+
+        Raises
+        ------
+        llmvalues.ResponsesError
+            Bad input, naming the column, row and item.
+        """
+        self._checked()
+        return self._fit_validated(validate_responses(responses))
+
+    def _fit_validated(self, responses: pd.DataFrame) -> HierarchicalMap:
+        """:meth:`fit` on an already validated table (``fit_map`` validates once)."""
+        preset, priors = self._checked()
+        data = aggregate_responses(responses, answers=self.answers)
+        model = build_model(
+            data,
+            priors=priors,
+            link=self.link,
+            interaction=self.interaction,
+            parametrization=self.parametrization,
+        )
+        with model, warnings.catch_warnings():
+            # harmless here (the model's only matrix product is 60 × 34; see docs/hierarchical.md)
+            warnings.filterwarnings("ignore", message="PyTensor could not link to a BLAS")
+            idata = pm.sample(
+                draws=self.draws,
+                tune=self.tune,
+                chains=self.chains,
+                cores=self.cores or default_cores(self.chains),
+                target_accept=self.target_accept,
+                random_seed=self.random_seed,
+                progressbar=self.progressbar,
+                compute_convergence_checks=False,
+            )
+        structure = model.structure  # type: ignore[attr-defined]
+        positions = posterior_positions(
+            idata, data, structure, self.link, preset, self.estimand, self.random_seed
+        )
+        coords = {
+            "identity": data.identities,
+            "item": data.items,
+            "axis": ["x", "y"],
+            "pair": range(positions.variant_position.shape[2]),
+        }
+        infdata.add_posterior(
+            idata, "expected_answer", positions.expected, ("identity", "item"), coords
+        )
+        infdata.add_posterior(idata, "position", positions.position, ("identity", "axis"), coords)
+        infdata.add_posterior(
+            idata, "variant_position", positions.variant_position, ("pair", "axis"), coords
+        )
+        settings = {
+            name: getattr(self, name)
+            for name in ("estimand", "answers", "interaction", "parametrization")
+        }
+        settings |= {name: getattr(self, name) for name in SAMPLER_SETTINGS}
+        settings["cores"] = self.cores or default_cores(self.chains)
+        self.result_ = HierarchicalMapFit(
+            preset=preset,
+            data=data,
+            idata=idata,
+            priors=priors,
+            link=self.link,
+            structure=structure,
+            settings=settings,
+        )
         self.centroids_ = self.result_.centroids
+        self.idata_ = idata
+        self.diagnostics_ = self.result_.diagnostics
+        if self.warn:
+            for message in self.diagnostics_.problems():
+                warnings.warn(message, RuntimeWarning, stacklevel=3)
         return self
 
     def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        defaults = {
+            p.name: p.default for p in inspect.signature(type(self).__init__).parameters.values()
+        }
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items() if v != defaults[k])
         return f"HierarchicalMap({args})"
+
+
+def fit_hierarchical(
+    responses: pd.DataFrame, preset: Preset | str = DEFAULT_PRESET, **options: Any
+) -> HierarchicalMapFit:
+    """Fit the hierarchical map model: ``HierarchicalMap(preset, **options).fit(responses)``.
+
+    Parameters
+    ----------
+    responses
+        A tidy Responses table (validated here).
+    preset
+        A built-in preset name or a :class:`~llmvalues.iw.presets.Preset`.
+    **options
+        The keyword arguments of :class:`HierarchicalMap` (link, priors, answers,
+        interaction, parametrization, estimand, draws, tune, chains, cores, target_accept,
+        random_seed, progressbar, warn).
+
+    Returns
+    -------
+    HierarchicalMapFit
+    """
+    return HierarchicalMap(preset, **options).fit(responses).result_
 
 
 __all__ = ["HierarchicalMap", "HierarchicalMapFit", "Priors", "fit_hierarchical"]

@@ -69,3 +69,70 @@ def sampler_health(idata: az.InferenceData) -> dict[str, object]:
     if "reached_max_treedepth" in stats:
         out["max_treedepth_share"] = float(stats["reached_max_treedepth"].mean())
     return out
+
+
+def write_with_group(
+    path: str,
+    idata: az.InferenceData,
+    group: str,
+    variables: dict[str, tuple[Sequence[str], np.ndarray]],
+    attrs: dict[str, str | int | float],
+) -> None:
+    """Write ``idata`` plus one extra group to one netCDF file (``idata`` is left unchanged).
+
+    Parameters
+    ----------
+    path
+        The file.
+    idata
+        InferenceData.
+    group
+        Name of the extra group.
+    variables
+        name → (dims, array) of the extra group.
+    attrs
+        Its attributes (strings and numbers).
+    """
+    extra = xr.Dataset({k: (tuple(d), v) for k, (d, v) in variables.items()}, attrs=attrs)
+    groups = {g: getattr(idata, g) for g in idata.groups() if g != group}
+    az.InferenceData(**groups, **{group: extra}).to_netcdf(str(path))
+
+
+def read_with_group(
+    path: str, group: str
+) -> tuple[az.InferenceData, dict[str, np.ndarray], dict[str, object]]:
+    """Read a file of :func:`write_with_group`.
+
+    Parameters
+    ----------
+    path
+        The file.
+    group
+        The extra group.
+
+    Returns
+    -------
+    (idata, arrays, attrs)
+        The InferenceData without the extra group, that group's arrays and attributes.
+
+    Raises
+    ------
+    ValueError
+        The file is not netCDF, or lacks the group.
+    """
+    try:
+        loaded = az.from_netcdf(str(path))
+    except OSError as error:
+        raise ValueError(f"{path} is not a netCDF file ({error})") from None
+    if group not in loaded.groups():
+        raise ValueError(
+            f"{path} holds no {group!r} group (groups: {loaded.groups()}): it was not written "
+            "by llmvalues"
+        )
+    extra = loaded[group].load()
+    groups = {g: loaded[g].load() for g in loaded.groups() if g != group}
+    return (
+        az.InferenceData(**groups),
+        {k: extra[k].to_numpy() for k in extra.data_vars},
+        dict(extra.attrs),
+    )

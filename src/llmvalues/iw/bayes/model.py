@@ -54,7 +54,7 @@ class Priors:
     @classmethod
     def default(cls, link: str = "logit") -> Priors:
         """Defaults for a link: the probit latent scale is ~1.7 times narrower than the logit."""
-        _check_link(link)
+        check_link(link)
         if link == "logit":
             return cls()
         return cls(location_sd=1.2, gap_sd=0.5, variant_sd=0.3, interaction_sd=0.3)
@@ -85,14 +85,15 @@ class Priors:
         return self.to_frame().to_string(index=False)
 
 
-def _check_link(link: str) -> None:
+def check_link(link: str) -> None:
+    """A ValueError naming the choices unless ``link`` is one of :data:`LINKS`."""
     if link not in LINKS:
         raise ValueError(f"link must be one of {LINKS}, got {link!r}")
 
 
 def residual_variance(link: str) -> float:
     """Variance of the latent error: π²/3 (logistic) or 1 (normal)."""
-    _check_link(link)
+    check_link(link)
     return float(np.pi**2 / 3) if link == "logit" else 1.0
 
 
@@ -195,7 +196,7 @@ def build_model(
     parametrization: str = "auto",
 ) -> pm.Model:
     """The PyMC model of ``data`` (counts are a ``pm.Data`` named "counts" for refits)."""
-    _check_link(link)
+    check_link(link)
     priors = priors or Priors.default(link)
     structure = model_structure(data, interaction) | centring(data, parametrization)
     k = data.n_categories
@@ -256,17 +257,19 @@ def expected_answers(
 
     With ``spread`` (…, J) — the SD of the prompt effects — the expectation is marginal over
     a normal variant distribution (Gauss–Hermite quadrature); without, it is at effect 0.
+    Computed as E = c_0 + Σ_k (c_k − c_{k−1}) P(answer > k − 1), one cdf per cut-point.
     """
     if spread is None:
         x, w = np.zeros(1), np.ones(1)
     else:
         x, w = np.polynomial.hermite_e.hermegauss(nodes)
         w = w / w.sum()
+    cdf = special.expit if link == "logit" else stats.norm.cdf
     out = np.empty(location.shape)
     for j, (c, raw) in enumerate(zip(cuts, codes, strict=True)):
         values = np.asarray(raw, dtype=float)
         shift = 0.0 if spread is None else spread[..., j, None] * x
         eta = location[..., j, None] + shift  # (…, nodes)
-        p = category_probs(eta, c[..., None, :], link)  # (…, nodes, K)
-        out[..., j] = (p @ values) @ w
+        above = 1.0 - cdf(c[..., None, :] - eta[..., None])  # (…, nodes, K − 1)
+        out[..., j] = (values[0] + above @ np.diff(values)) @ w
     return out
