@@ -238,6 +238,7 @@ WORD_KINDS = (
     "ranges",
     "out_of",
     "out_of_reversed",
+    "scale_words",
     "cues",
     "none",
     "list_words",

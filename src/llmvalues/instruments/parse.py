@@ -378,6 +378,7 @@ class _ScaleWords:
     range: re.Pattern
     means: str  # regex of the words tying a number to its label ("means", "表示")
     copulas: str  # regex of the words that do so before a label only ("is", "は")
+    size: re.Pattern | None  # a number naming the scale's size ("10的量表", "10段階")
 
 
 def _words_regex(language: str, kind: str) -> str | None:
@@ -387,9 +388,9 @@ def _words_regex(language: str, kind: str) -> str | None:
 
 @cache
 def _scale_words(language: str) -> _ScaleWords:
-    out_of, reversed_, ranges, means, copulas = (
+    out_of, reversed_, ranges, means, copulas, size = (
         _words_regex(language, kind) if language != "en" else None
-        for kind in ("out_of", "out_of_reversed", "ranges", "means", "copulas")
+        for kind in ("out_of", "out_of_reversed", "ranges", "means", "copulas", "scale_words")
     )
     between = "|".join(filter(None, ["/|out of", out_of]))
     joins = "|".join(filter(None, ["-|to|through|and", ranges]))
@@ -403,6 +404,7 @@ def _scale_words(language: str) -> _ScaleWords:
         range=re.compile(rf"(?:\b(?:between|from) )?(?<![\d.])(\d+) ?(?:{joins}) ?(\d+)(?![\d.])"),
         means=means or "(?!)",
         copulas=copulas or "(?!)",
+        size=re.compile(rf"(?<![\d.])\d+ ?(?:{size})") if size else None,
     )
 
 
@@ -461,6 +463,8 @@ def _strip_scale_echo(text: str, item: Item, shown_high: int) -> tuple[str, str 
 
     labels = tuple(sorted(item.labels.items()))
     text = _anchor(item.code, item.language, labels).sub(anchor, text)
+    if words.size is not None:
+        text = words.size.sub(anchor, text)
     if words.fraction_reversed is not None:
         text = words.fraction_reversed.sub(lambda m: fraction(m, part=2, whole=1), text)
     text = words.fraction.sub(fraction, text)
@@ -468,7 +472,8 @@ def _strip_scale_echo(text: str, item: Item, shown_high: int) -> tuple[str, str 
     return text, (problem[0] if problem else None), anchors
 
 
-_ENUMERATOR = re.compile(rf"(?m)^(?:- )?(\d+)(?:[.)] (?=\w)|[.)\u3001](?=[{CJK}]))")
+# a list number opens a line, or follows a Chinese or Japanese full stop ("。1. …")
+_ENUMERATOR = re.compile(rf"(?m)(?:^|(?<=\u3002))(?:- )?(\d+)(?:[.)] (?=\w)|[.)\u3001](?=[{CJK}]))")
 
 
 def _list_marker(text: str, labels: list[_Mention]) -> tuple[str, str | None]:
@@ -575,6 +580,14 @@ def _read_scale(item: Item, reply: Reply, shown: Mapping[str, int]) -> Parsed:
         return _fail(reply, INVALID, f"several numbers ({listed}); no single answer")
     if not values and anchors:
         return _fail(reply, INVALID, f"restates the scale ('{anchors[0].strip()} …'), no answer")
+    restated = {int(n) for a in anchors for n in re.findall(r"\d+", a)}
+    if values and values[0] in restated and len(anchors) > 1:
+        return _fail(
+            reply,
+            INVALID,
+            f"restates the scale ('{anchors[0].strip()} …') and its only number, "
+            f"{values[0]:g}, is one the restatement ties to a label",
+        )
     if values:
         value = values[0]
         if value != int(value):

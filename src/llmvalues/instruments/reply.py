@@ -88,6 +88,25 @@ def unreadable(text: str) -> str | None:
     return None
 
 
+_CJK_CHAR = re.compile(f"[{lexicon.CJK}]")
+_BREAKS = frozenset(",;.:!?\n()\u3002\u3001")
+
+
+def _without_last_word(text: str) -> str:
+    """``text`` less its possibly incomplete last word: the run of characters after the last
+    space; where that run holds Chinese characters or kana (no word breaks), its last clause
+    ("…。10表" may have been "10表示…"), and nothing when it ends with punctuation."""
+    start = len(text)
+    while start and not text[start - 1].isspace():
+        start -= 1
+    if not _CJK_CHAR.search(text, start):
+        return text[:start].rstrip()
+    end = len(text)
+    while end > start and text[end - 1] not in _BREAKS:
+        end -= 1
+    return text if end == len(text) else text[:end].rstrip()
+
+
 @dataclass(frozen=True)
 class Reply:
     """A reply prepared for parsing: normalised text (capped) and what was done to it."""
@@ -112,7 +131,7 @@ def prepare(raw: str, truncated: bool = False, language: str = "en") -> Reply:
     composed = unicodedata.normalize("NFKC", raw)
     cased = clean(composed)
     if cut and raw and not raw[-1].isspace():
-        cased = cased[: max(cased.rfind(" "), cased.rfind("\n"), 0)].rstrip()
+        cased = _without_last_word(cased)
         notes.append("its last word, possibly incomplete, was ignored")
     return Reply(
         cased.casefold(), cased, cut, tuple(notes), unreadable(composed), check_language(language)
@@ -185,22 +204,19 @@ class Words:
 def words(language: str = "en") -> Words:
     """The compiled reading words of ``language`` (cached)."""
     extra = {kind: lexicon.words(language, kind) for kind in lexicon.WORD_KINDS}
-    english = language == "en"
 
     def joined(base: str, kind: str) -> str:
-        return base if english or not extra[kind] else f"{base}|{phrases_regex(extra[kind])}"
+        return f"{base}|{phrases_regex(extra[kind])}" if extra[kind] else base
 
     skip = phrases_regex(extra["not_negations"]) if extra["not_negations"] else "(?!)"
-    negations = f"\\b(?:{NEGATORS})\\b"
-    if not english:
-        negations += f"|{phrases_regex(extra['negations'])}"
+    negations = joined(f"\\b(?:{NEGATORS})\\b", "negations")
     return Words(
         language=language,
         refusal=re.compile(joined(_REFUSAL, "refusals")),
         hedge=re.compile(joined(_HEDGE, "hedges")),
         negator=re.compile(f"(?:{skip})|(?P<neg>{negations})"),
         clause_end=re.compile(joined(_CLAUSE_END, "clause_breaks")),
-        both_sides=not english,
+        both_sides=language != "en",
     )
 
 
