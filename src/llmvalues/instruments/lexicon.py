@@ -192,10 +192,13 @@ def read_number(text: str, language: str) -> int | None:
 def number_word_pattern(language: str) -> re.Pattern:
     """The regex of the number words of ``language`` that a reply may use inside a sentence.
 
-    It matches text folded as :func:`fold` folds it. Words that are also common words
-    (articles, particles: the lexicon's ``ambiguous``) are left out. A numeral in Chinese
-    characters or kana counts only where it stands apart: not inside a word ("十分重要" is
-    "very important"), optionally right after 是/选/给/は and before 分/点/番/です.
+    It matches text folded as :func:`fold` folds it; a match whose group ``number`` is
+    empty is a phrase that holds a number word and is no number (the lexicon's
+    ``not_numbers``: the pronoun "uno de los …", "one of the …"), to be skipped. Words that
+    are also common words (articles, particles: the lexicon's ``ambiguous``) are left out.
+    A numeral in Chinese characters or kana counts only where it stands apart: not inside a
+    word ("十分重要" is "very important"), optionally right after 是/选/给/は and before
+    分/点/番/です.
     """
     return _number_word_pattern(check_language(language))
 
@@ -212,16 +215,20 @@ def _number_word_pattern(language: str) -> re.Pattern:
     parts = [phrase_regex(spaced)] if spaced else []
     if apart:
         parts.append(f"{before_word}(?:{'|'.join(map(re.escape, apart))}){after_word}")
-    return re.compile("|".join(parts) or "(?!)")
+    skip = [fold(w) for w in _entry(language).get("not_numbers", ())]
+    return re.compile(
+        f"(?:{phrase_regex(skip)})|(?P<number>{'|'.join(parts) or '(?!)'})"
+        if skip
+        else f"(?P<number>{'|'.join(parts) or '(?!)'})"
+    )
 
 
 def find_number_words(text: str, language: str) -> list[tuple[int, int]]:
     """(position in ``fold(text)``, value) of the number words a reply uses (see
     :func:`number_word_pattern` for which words count where)."""
     words = number_words(language)
-    return [
-        (m.start(), words[m.group(0)]) for m in number_word_pattern(language).finditer(fold(text))
-    ]
+    found = number_word_pattern(language).finditer(fold(text))
+    return [(m.start(), words[m.group("number")]) for m in found if m.group("number")]
 
 
 # ---------------------------------------------------------------- refusals, hedges, negations
@@ -235,6 +242,8 @@ WORD_KINDS = (
     "clause_breaks",
     "means",
     "copulas",
+    "number_subjects",
+    "units",
     "ranges",
     "out_of",
     "out_of_reversed",

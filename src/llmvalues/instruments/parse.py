@@ -36,6 +36,7 @@ from llmvalues.instruments.items import Item, load_instrument
 from llmvalues.instruments.lexicon import CJK, MARKS, bounded
 from llmvalues.instruments.recode import postmaterialist_index
 from llmvalues.instruments.reply import (
+    NEGATION_WINDOW,
     Clauses,
     Reply,
     hedge,
@@ -366,7 +367,8 @@ def _number_words(text: str, language: str) -> str:
     whole = lexicon.read_number(text, language)
     if whole is not None and not any(ch.isdigit() for ch in text):
         return str(whole)
-    return lexicon.number_word_pattern(language).sub(lambda m: str(values[m.group(0)]), text)
+    pattern = lexicon.number_word_pattern(language)
+    return pattern.sub(lambda m: str(values[m["number"]]) if m["number"] else m[0], text)
 
 
 @dataclass(frozen=True)
@@ -422,7 +424,7 @@ def _anchor(code: str, language: str, labels: tuple[tuple[int, str], ...]) -> re
     phrases = _label_phrases(code, language, labels).regex.pattern
     english = (
         rf"(?<![\d.])\d+ ?(?:{_ANCHOR_VERBS}(?: ?(?:{phrases}))?|is (?:{phrases}|{_ANCHOR_WORDS}))"
-        r"(?![a-z])|\bthe number \d+ (?:is|represents|signifies|means|stands)\b"
+        r"(?![a-z])"
     )
     if language == "en":
         return re.compile(english)
@@ -434,14 +436,37 @@ def _anchor(code: str, language: str, labels: tuple[tuple[int, str], ...]) -> re
     )
 
 
-def _strip_scale_echo(text: str, item: Item, shown_high: int) -> tuple[str, str | None, list[str]]:
-    """Scale restatements removed ("1 to 10", "8/10" → 8, "1 means …").
+@cache
+def _discussion(language: str) -> re.Pattern:
+    """ "the number 10 is …", "El 10 es …", "El 10 punto de 10 es …": a number as the subject
+    of a sentence is talked about, not given as the answer."""
+    english = r"\bthe number \d+ (?:is|represents|signifies|means|stands)\b"
+    subjects = _words_regex(language, "number_subjects") if language != "en" else None
+    if subjects is None:
+        return re.compile(english)
+    words = _scale_words(language)
+    unit = f"(?: ?(?:{_words_regex(language, 'units') or '(?!)'}))?"
+    part = rf"\d+{unit}(?: ?(?:{_words_regex(language, 'out_of') or '(?!)'}) ?\d+{unit})?"
+    return re.compile(
+        rf"{english}|(?:{subjects}) ?(?<![\d.]){part} ?(?:{words.copulas}|{words.means})"
+    )
 
-    Returns the text, why it is not one answer (a range, a fraction of another scale) and
-    the anchors restated ("10 is always justifiable").
-    """
+
+@dataclass(frozen=True)
+class _Echo:
+    """A scale reply with its restatements removed, and what they were."""
+
+    text: str
+    problem: str | None  # why it is not one answer (a range, a fraction of another scale)
+    anchors: list[str]  # restated anchors ("10 is always justifiable")
+    discussed: set[int]  # numbers talked about ("the number 10 is …")
+
+
+def _strip_scale_echo(text: str, item: Item, shown_high: int) -> _Echo:
+    """Scale restatements removed ("1 to 10", "8/10" → 8, "1 means …", "the number 10 is")."""
     problem: list[str] = []
     anchors: list[str] = []
+    discussed: set[int] = set()
     bounds = {(item.lowest, item.highest), (1, shown_high)}
     words = _scale_words(item.language)
 
@@ -461,7 +486,12 @@ def _strip_scale_echo(text: str, item: Item, shown_high: int) -> tuple[str, str 
         anchors.append(m.group(0))
         return " " * len(m.group(0))
 
+    def discussion(m: re.Match) -> str:
+        discussed.update(int(n) for n in re.findall(r"\d+", m.group(0)))
+        return anchor(m)
+
     labels = tuple(sorted(item.labels.items()))
+    text = _discussion(item.language).sub(discussion, text)
     text = _anchor(item.code, item.language, labels).sub(anchor, text)
     if words.size is not None:
         text = words.size.sub(anchor, text)
@@ -469,7 +499,7 @@ def _strip_scale_echo(text: str, item: Item, shown_high: int) -> tuple[str, str 
         text = words.fraction_reversed.sub(lambda m: fraction(m, part=2, whole=1), text)
     text = words.fraction.sub(fraction, text)
     text = words.range.sub(scale_range, text)
-    return text, (problem[0] if problem else None), anchors
+    return _Echo(text, problem[0] if problem else None, anchors, discussed)
 
 
 # a list number opens a line, or follows a Chinese or Japanese full stop ("。1. …")
@@ -551,8 +581,8 @@ def _read_scale(item: Item, reply: Reply, shown: Mapping[str, int]) -> Parsed:
     ``shown`` maps the number shown to the respondent to the raw code (permuted options).
     """
     mapping = {int(k): v for k, v in shown.items()}
-    words = _number_words(reply.text, reply.language)
-    text, problem, anchors = _strip_scale_echo(words, item, max(mapping))
+    echo = _strip_scale_echo(_number_words(reply.text, reply.language), item, max(mapping))
+    text, problem, anchors = echo.text, echo.problem, echo.anchors
     failed = _first_problem(reply, text, _labels(item))
     if failed:
         return failed
@@ -581,6 +611,8 @@ def _read_scale(item: Item, reply: Reply, shown: Mapping[str, int]) -> Parsed:
     if not values and anchors:
         return _fail(reply, INVALID, f"restates the scale ('{anchors[0].strip()} …'), no answer")
     restated = {int(n) for a in anchors for n in re.findall(r"\d+", a)}
+    if values and values[0] in echo.discussed:
+        return _fail(reply, INVALID, f"talks about the number {values[0]:g}, not an answer")
     if values and values[0] in restated and len(anchors) > 1:
         return _fail(
             reply,
@@ -721,6 +753,15 @@ def _letters(reply: Reply) -> list[tuple[str, int, bool, bool]]:
     return found
 
 
+def _negated_on_its_line(clauses: Clauses, position: int, language: str) -> bool:
+    """Outside English, a negation after a letter on its line ("A. no") negates it."""
+    if language == "en":
+        return False
+    end = clauses.masked.find("\n", position)
+    end = min(len(clauses.masked) if end < 0 else end, position + NEGATION_WINDOW)
+    return next(negators(clauses.masked, language, position + 1, end), None) is not None
+
+
 def _read_options(item: Item, reply: Reply, mapping: Mapping[str, int]) -> Parsed:
     """An option letter (A, B, …) or, in a short reply, its written-out label → raw code.
 
@@ -739,7 +780,10 @@ def _read_options(item: Item, reply: Reply, mapping: Mapping[str, int]) -> Parse
     beside_labels = clauses.masking((m.start, m.end) for m in labels)
     letters = _letters(reply)
     for letter, position, _, _ in letters:
-        if letter.upper() in mapping and beside_labels.negated(position, position + 1):
+        if letter.upper() in mapping and (
+            beside_labels.negated(position, position + 1)
+            or _negated_on_its_line(beside_labels, position, reply.language)
+        ):
             return _no_answer(reply, f"negates option {letter.upper()}; not an answer")
     named = sorted({letter.upper() for letter, *_ in letters if letter.upper() in mapping})
     known = sorted({ltr.upper() for ltr, _, _, answers in letters if answers} & set(mapping))
