@@ -52,6 +52,9 @@ class ClassicMapFit(MapFit):
         The map preset.
     set_points
         identity, variant, replicate, x, y: one row per complete response set.
+    set_codes
+        identity, variant, replicate and the ten raw codes of each complete response set
+        (what ``set_points`` projects; the expected answers of ``language_effects``).
     status
         identity × item answer counts (:func:`llmvalues.iw.identities.answer_status`).
     sets
@@ -69,6 +72,7 @@ class ClassicMapFit(MapFit):
 
     preset: Preset
     set_points: pd.DataFrame
+    set_codes: pd.DataFrame
     status: pd.DataFrame
     sets: pd.DataFrame
     attributes: pd.DataFrame
@@ -204,6 +208,7 @@ def _fit_validated(
     return ClassicMapFit(
         preset=preset,
         set_points=set_points,
+        set_codes=complete.reset_index()[[*SET_KEY, *ITEMS]],
         status=answer_status(responses),
         sets=sets[["identity", "variant", "n_sets", "n_incomplete"]],
         attributes=identity_attributes(responses),

@@ -29,6 +29,7 @@ from llmvalues.iw.intervals import (
     level_tag,
     summarise_draws,
 )
+from llmvalues.iw.languages import LanguageEffects, language_effects, language_notes
 from llmvalues.iw.metrics import distance_draws
 from llmvalues.iw.presets import Preset
 from llmvalues.iw.prompting import CulturalPrompting, cultural_prompting_pairs, evaluate
@@ -63,6 +64,7 @@ SHARED_MEMBERS = (
     "mean_distance",
     "cultural_prompting",
     "contrast",
+    "language_effects",
     "resolve",
     "refusal_rate",
     "to_frame",
@@ -417,6 +419,28 @@ class MapFit(ABC):
         out.attrs.update({"from": self.identities[ia], "to": self.identities[ib], "rope": rope})
         return out
 
+    def language_effects(
+        self, a: str | Mapping[str, Any], b: str | Mapping[str, Any], level: float = 0.9
+    ) -> LanguageEffects:
+        """Per item, the difference in expected answer from ``a`` to ``b`` (b − a), with
+        its interval: what changes when one model is asked in another language.
+
+        Parameters
+        ----------
+        a, b
+            Identities by name or by attributes, e.g. ``{"model": m, "language": "en"}``
+            and ``{"model": m, "language": "zh"}``.
+        level
+            Interval probability.
+
+        Returns
+        -------
+        llmvalues.iw.languages.LanguageEffects
+            ``to_frame()``: item, scale, expected_a, expected_b, difference, lo, hi,
+            p_positive, share_of_scale, level.
+        """
+        return language_effects(self, a, b, level)
+
     # ----- tables ------------------------------------------------------------------------
     def refusal_rate(self, by_item: bool = False) -> pd.Series | pd.DataFrame:
         """Share of rows refused per identity, or an identity × item table.
@@ -480,6 +504,7 @@ class MapFit(ABC):
             describe(self.estimand),
             *self._notes(level),
             f"Preset {self.preset.name!r}: {self.preset.citation}",
+            *language_notes(self.attributes),
             *self._caveats(),
         ]
         info = {
