@@ -25,6 +25,7 @@ MODEL_COMMANDS = {
 }
 SEVERAL_MODELS = {("valuelex", "elicit"), ("valuelex", "rate"), ("valuelex", "projective")}
 SHARED = ["backend", "model", "base_url", "api_key_env", "concurrency", "rate_limit", "timeout"]
+SHARED += ["forced_choice"]
 SHARED += ["store", "out", "no_progress"]
 # the subcommands that only print (nothing written, so no --out)
 PRINT_ONLY = {("presets",), ("study", "list"), ("study", "show")}
