@@ -54,6 +54,15 @@ def demo_plan(model: str, n_descriptors: int = 20, countries=DEMO_COUNTRIES):
     )
 
 
+def dated_identities(responses: pd.DataFrame) -> pd.DataFrame:
+    """Each identity dated by the day of its first answer (``collected_at``), the time of
+    every answer kept as ``answered_at``: the fit's trajectory figure orders identities by
+    ``collected_at``, which must be one value per identity."""
+    out = responses.rename(columns={"collected_at": "answered_at"})
+    first = out.groupby("identity")["answered_at"].transform("min")
+    return out.assign(collected_at=first.astype(str).str[:10])
+
+
 def run_demo(
     out: str | Path = "llmvalues-demo",
     n_descriptors: int = 20,
@@ -80,6 +89,7 @@ def run_demo(
         summary = collect(plan, backend, answers, progress=progress)
         responses = answers.to_responses(plan.keys)
         answers.export(out / "responses.csv", plan.keys)
+    responses = dated_identities(responses)
     print(summary)
     chosen = method or "hierarchical"
     # short labels on the map: "SmolLM2" and "SmolLM2 as Sweden"
