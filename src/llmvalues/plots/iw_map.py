@@ -36,6 +36,7 @@ from llmvalues.plots.style import (
     identity_styles,
     new_figure,
     theme,
+    wrap,
     zone_style,
 )
 
@@ -45,6 +46,8 @@ MAP_ASPECT = 0.78
 MANY_TRAJECTORIES = 12  # more paths than this are named only where a name fits beside them
 NAMED_IN_CAPTION = 8  # labels without room listed by name in the caption (then a count)
 NARROW_MAP_ASPECT = 1.35
+MIN_MAP_ASPECT = 0.7  # the map's height / width at least, on a figure that may grow
+MAX_HEIGHT = 9.0  # inches: a page's height less its margins
 
 
 def _trajectory_names(preset: Preset, trajectories: Iterable[str] | str | bool) -> list[str]:
@@ -76,6 +79,7 @@ class MapCanvas:
     def __init__(self, preset: str | Preset = DEFAULT_PRESET, ax=None, size=None, title=None):
         self.preset = load_preset(preset)
         with figure_style():
+            self.grows = ax is None and (size is None or isinstance(size, str))
             if ax is None:
                 look = theme(size, MAP_ASPECT)
                 if look.narrow and (size is None or isinstance(size, str)):
@@ -366,25 +370,75 @@ class MapCanvas:
             freeze(self.fig)
         return self.fig, self.ax
 
+    def _grow(self) -> bool:
+        """Make a figure of a journal width taller when its legend and caption leave the map
+        too flat (its width is the journal's; its height is ours to choose)."""
+        if not self.grows:
+            return False
+        box = self.ax.get_position()
+        w, h = self.fig.get_size_inches()
+        short = MIN_MAP_ASPECT * box.width * w - box.height * h  # inches the map lacks
+        if short > 0.05 and h < MAX_HEIGHT:
+            self.look = theme((w, min(MAX_HEIGHT, h + short)))
+            self.fig.set_size_inches(*self.look.figsize)
+            return True
+        return False
+
+    def _finish(self, shown, listed: list[str]) -> None:
+        """Legend and caption, laid out (on a taller figure if the map came out too flat)."""
+        finish(self.fig, self.look, shown, self._legend(listed), legend_ax=self.ax)
+        if self._grow():  # taller: the legend and caption go again at the new height
+            self._clear([])
+            finish(self.fig, self.look, shown, self._legend(listed), legend_ax=self.ax)
+
+    def _recaption(self, text: list[str]) -> None:
+        """Replace the caption's words without moving anything (it is anchored at its
+        bottom, so a caption as long or shorter stays where it was)."""
+        note = next(t for t in self.fig.texts if t.get_gid() == "caption")
+        note.set_text(
+            wrap(self.fig, " ".join(text), note.get_fontsize(), self.fig.bbox.width * 0.98)
+        )
+
     def _layout(self, caption: bool) -> tuple[list, list[str]]:
         """Legend, caption and labels until they agree; (texts placed, identities listed)."""
         listed: list[str] = []
         placed: list = []
         lost, skipped = [], bool(self.optional)  # a guess: some name will not fit
         names = [lab.owner[len(IDENTITY) :] for lab in self.identity_labels]
-        for _ in range(len(names) + 2):
+        seen: list = []
+        for _ in range(len(names) + 3):
             self._clear(placed)
             shown = self._caption(lost, skipped) if caption else None
-            finish(self.fig, self.look, shown, self._legend(listed), legend_ax=self.ax)
-            placed, homeless, lost, skipped = self._place(listed)
-            if not homeless and (not caption or self._caption(lost, skipped) == shown):
+            self._finish(shown, listed)
+            placed, homeless, now_lost, now_skipped = self._place(listed)
+            if homeless:  # they join the legend, which moves the map: again
+                listed += homeless
+                lost, skipped = now_lost, now_skipped
+                continue
+            true = self._caption(now_lost, now_skipped) if caption else None
+            if true == shown:
+                return placed, listed
+            if true not in seen:
+                seen.append(shown)
+                lost, skipped = now_lost, now_skipped
+                continue
+            # two layouts take turns: state what either lost, then what this one lost
+            self._clear(placed)
+            lost = list(dict.fromkeys([*lost, *now_lost]))
+            shown = self._caption(lost, skipped or now_skipped)
+            self._finish(shown, listed)
+            placed, homeless, now_lost, now_skipped = self._place(listed)
+            if not homeless:
+                self._recaption(self._caption(now_lost, now_skipped))
                 return placed, listed
             listed += homeless
-        # the caption kept changing: list every identity, label the rest again
+        # no agreement: list every identity, label the rest again
         self._clear(placed)
-        shown = self._caption(lost, skipped) if caption else None
-        finish(self.fig, self.look, shown, self._legend(names), legend_ax=self.ax)
-        return self._place(names)[0], names
+        self._finish(self._caption(lost, skipped) if caption else None, names)
+        placed, _, now_lost, now_skipped = self._place(names)
+        if caption:
+            self._recaption(self._caption(now_lost, now_skipped))
+        return placed, names
 
 
 def plot_map(
