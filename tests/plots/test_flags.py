@@ -6,13 +6,11 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import pandas as pd
 import pytest
 
 from llmvalues.fit import fit_map
 from llmvalues.iw.bayes.results import HierarchicalMapFit
 from llmvalues.plots import check_figure, plot_trajectory
-from llmvalues.study.demo import dated_identities
 
 
 def _caption(fig) -> str:
@@ -46,25 +44,24 @@ def test_a_trajectory_without_the_attribute_says_which_and_how_to_add_it(crowded
         crowded_fit.plot("trajectory", order_by="wave")
 
 
-def test_the_demo_dates_its_identities_so_its_fit_draws_a_trajectory(smollm2):
-    # the store's Responses: the time of each answer in collected_at, as the demo reads them
-    five = smollm2[~smollm2["identity"].str.contains("T=")].copy()
-    five = five[five["identity"].str.contains("Japan|Sweden|Nigeria|United States|Q4_1$")]
-    times = pd.date_range("2025-03-01 09:00", periods=len(five), freq="7min")
-    five["collected_at"] = times.strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
-    dated = dated_identities(five)
-    assert (dated["answered_at"] == five["collected_at"]).all()
-    first = dated.groupby("identity")["collected_at"].nunique()
-    assert (first == 1).all()  # one date per identity: an attribute the fit keeps
+def test_identities_of_one_collection_date_draw_as_points_and_say_so(smollm2):
+    # a study run dates every answer with its wave (the demo is one): one date per identity
+    five = smollm2[smollm2["identity"].str.contains("Japan|Sweden|Nigeria|United States")]
+    dated = five.assign(collected_at="2025-03-01T09:00:00Z")
     fit = fit_map(dated, "hall2025", method="classic", n_bootstrap=200)
-    assert set(fit.attributes["collected_at"]) <= {"2025-03-01", "2025-03-02"}
+    assert (fit.attributes["collected_at"] == "2025-03-01T09:00:00Z").all()
     fig, ax = fit.plot("trajectory")
     check_figure(fig)
     assert "no two identities differ only in collected_at" in _caption(fig)
+    arrows = [
+        t for t in ax.texts if getattr(t, "arrow_patch", None) is not None and not t.get_text()
+    ]
+    assert arrows == []  # nothing moved: no arrow drawn between different identities
+    legend = ax.get_legend()
     shown = {t.get_text() for t in ax.texts} | {
-        t.get_text() for legend in [ax.get_legend()] if legend for t in legend.get_texts()
+        t.get_text() for t in (legend.get_texts() if legend else [])
     }
-    assert "2025-03-01" in shown
+    assert "2025-03-01T09:00:00Z" in shown
 
 
 def test_a_saved_fit_keeps_the_citation_of_its_trajectories(smollm2_fit, tmp_path):
