@@ -132,10 +132,11 @@ class ClassicMapFit(MapFit):
         return {"bootstrap resamples": self.n_bootstrap}
 
     def _plot_kinds(self, plots) -> dict[str, Any]:
-        def points_on_map(fit, **kwargs):
-            return plots.plot_map(fit.preset, points=fit.centroids, **kwargs)
-
-        return {"map": points_on_map, "forest": plots.plot_forest}
+        return {
+            "map": plots.plot_map_uncertainty,
+            "forest": plots.plot_forest,
+            "trajectory": plots.plot_trajectory,
+        }
 
     def __repr__(self) -> str:
         return (

@@ -526,10 +526,11 @@ class MapFit(ABC):
         Parameters
         ----------
         kind
-            ``"map"`` and ``"forest"`` for every method; the hierarchical fit adds
-            ``"variants"``, ``"ppc"``, ``"trajectory"``.
+            ``"map"`` (positions with their regions), ``"forest"`` and ``"trajectory"``
+            for every method; the hierarchical fit adds ``"variants"`` and ``"ppc"``.
         **kwargs
-            Passed to the figure function.
+            Passed to the figure function; every one takes ``size`` (``"single"``,
+            ``"double"`` or ``(width, height)`` in inches).
 
         Returns
         -------

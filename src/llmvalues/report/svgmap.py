@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from llmvalues.plots.style import AXIS_LABELS, CULTURAL_ZONES, LLM_COLOR, zone_style
+from llmvalues.plots.style import AXIS_LABELS, CULTURAL_ZONES, INK, zone_style
 
 WIDTH, HEIGHT = 820, 640
 MARGIN = {"left": 64, "right": 18, "top": 18, "bottom": 58}
@@ -340,7 +340,7 @@ def _identities(data: MapData, scale: _Scale) -> list[str]:
                 f'y1="{_f(scale.py(row.y_lo))}" y2="{_f(scale.py(row.y_hi))}"/>'
             )
         parts.append(
-            f'<polygon class="mark identity" points="{_star(cx, cy, 7.5)}" fill="{LLM_COLOR}" '
+            f'<polygon class="mark identity" points="{_star(cx, cy, 7.5)}" fill="{INK}" '
             f'data-tip="{_attr(key)}"/>'
         )
         parts.append(
@@ -375,7 +375,7 @@ def render_map(data: MapData) -> str:
         'markerHeight="5" orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" '
         'fill="#7a7a7a"/></marker>',
         '<marker id="arrow-llm" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" '
-        f'markerHeight="6" orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" fill="{LLM_COLOR}"/>'
+        f'markerHeight="6" orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" fill="{INK}"/>'
         "</marker>",
         "</defs>",
     ]
