@@ -29,9 +29,11 @@ from llmvalues.iw.intervals import (
     level_tag,
     summarise_draws,
 )
+from llmvalues.iw.items import ITEMS
 from llmvalues.iw.metrics import distance_draws
 from llmvalues.iw.presets import Preset
 from llmvalues.iw.prompting import CulturalPrompting, cultural_prompting_pairs, evaluate
+from llmvalues.iw.refusals import RefusalBounds, shift_label, spans
 from llmvalues.summary import Summary
 
 AXES_XY = ("x", "y")
@@ -110,6 +112,23 @@ class MapFit(ABC):
     @abstractmethod
     def _variant_positions(self) -> pd.DataFrame:
         """Index (identity, variant): the position under each prompt variant asked (x, y)."""
+
+    @abstractmethod
+    def _expected_answers(self) -> np.ndarray:
+        """(identities, 10) point estimates of the expected raw answers behind the positions
+        (``ITEMS`` order; the position is their projection)."""
+
+    @abstractmethod
+    def _expected_answer_draws(self) -> np.ndarray:
+        """(draws, identities, 10) draws of those expected answers (the same draws as
+        ``position_draws``)."""
+
+    @abstractmethod
+    def _refusal_draws(
+        self, points: float | Mapping[str, float] | None, delta: float | Mapping[str, float] | None
+    ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], np.ndarray, list[str]]:
+        """Draws and point values of the refusal quantities (:mod:`llmvalues.iw.refusals`),
+        the (identities, 10) weighted share of unanswered replies, and notes on the draws."""
 
     @abstractmethod
     def _notes(self, level: float) -> list[str]:
@@ -417,6 +436,70 @@ class MapFit(ABC):
         out.attrs.update({"from": self.identities[ia], "to": self.identities[ib], "rope": rope})
         return out
 
+    # ----- refusals ----------------------------------------------------------------------
+    def refusal_bounds(
+        self,
+        level: float = 0.9,
+        points: float | Mapping[str, float] | None = None,
+        delta: float | Mapping[str, float] | None = None,
+    ) -> RefusalBounds:
+        """How far refusals that are not missing at random could move each position.
+
+        Worst-case (Manski) bounds — every unanswered reply at the end of its item's scale
+        that moves the coordinate furthest — with the uncertainty around them, and
+        optionally a delta-adjusted position (see :mod:`llmvalues.iw.refusals`). Positions
+        are of the ``"asked"`` estimand (the replies asked are a finite population), so no
+        refit is needed.
+
+        Parameters
+        ----------
+        level
+            Interval probability (the band runs from the ``(1 − level)/2`` quantile of the
+            lower bound to the ``(1 + level)/2`` quantile of the upper bound).
+        points
+            Delta hypothesis in raw answer points: unanswered replies answered like the
+            answered ones of their identity × variant plus ``points`` (one number, or
+            ``{item: points}``; clipped to the scale). Both methods.
+        delta
+            Delta hypothesis on the latent scale: the unanswered replies' latent location
+            shifted by ``delta`` (one number or ``{item: delta}``). Hierarchical fits only.
+
+        Returns
+        -------
+        llmvalues.iw.refusals.RefusalBounds
+        """
+        check_level(level)
+        if points is not None and delta is not None:
+            raise ValueError(
+                "give the shift of the unanswered replies as points= or delta=, not both"
+            )
+        draws, at_point, unanswered, notes = self._refusal_draws(points, delta)
+        shift = ""
+        if points is not None:
+            shift = (
+                "unanswered replies answered like the answered replies of their identity × "
+                f"variant plus {shift_label(points)} raw answer points (clipped to the scale)"
+            )
+        elif delta is not None:
+            shift = (
+                "unanswered replies answered from the latent location of their identity × "
+                f"variant × item shifted by {shift_label(delta)} (latent units)"
+            )
+        return RefusalBounds(
+            identities=self.identities,
+            draws=draws,
+            estimates={k: self._estimate(v, at_point[k]) for k, v in draws.items()},
+            unanswered=pd.DataFrame(
+                unanswered, index=pd.Index(self.identities, name="identity"), columns=list(ITEMS)
+            ),
+            spans=spans(unanswered, self.preset),
+            preset=self.preset,
+            level=level,
+            method=self.method,
+            shift=shift,
+            notes=notes,
+        )
+
     # ----- tables ------------------------------------------------------------------------
     def refusal_rate(self, by_item: bool = False) -> pd.Series | pd.DataFrame:
         """Share of rows refused per identity, or an identity × item table.
@@ -501,7 +584,9 @@ class MapFit(ABC):
         Parameters
         ----------
         kind
-            ``"map"`` and ``"forest"`` for every method; the hierarchical fit adds
+            ``"map"``, ``"forest"`` and ``"bounds"`` (refusal bounds over the credible
+            regions, :func:`llmvalues.plots.bounds.plot_fit_bounds`) for every method; the
+            hierarchical fit adds
             ``"variants"``, ``"ppc"``, ``"trajectory"``.
         **kwargs
             Passed to the figure function.
@@ -511,8 +596,9 @@ class MapFit(ABC):
         (figure, axes)
         """
         from llmvalues import plots
+        from llmvalues.plots.bounds import plot_fit_bounds
 
-        kinds = self._plot_kinds(plots)
+        kinds = {**self._plot_kinds(plots), "bounds": plot_fit_bounds}
         if kind not in kinds:
             raise ValueError(f"unknown plot kind {kind!r}; choose one of {list(kinds)}")
         return kinds[kind](self, **kwargs)

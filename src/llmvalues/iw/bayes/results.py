@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from llmvalues.iw.bayes import checks, saved, variance
+from llmvalues.iw.bayes import checks, pairs, saved, variance
 from llmvalues.iw.bayes.data import CellCounts
 from llmvalues.iw.bayes.diagnostics import Diagnostics
 from llmvalues.iw.bayes.model import Priors
@@ -24,6 +24,7 @@ from llmvalues.iw.bayes.positions import asked_pairs
 from llmvalues.iw.bayes.posterior import flat
 from llmvalues.iw.mapfit import MapFit
 from llmvalues.iw.presets import Preset
+from llmvalues.iw.refusals import item_values, mix, refusal_positions, shift_points
 
 
 @dataclass
@@ -105,6 +106,38 @@ class HierarchicalMapFit(MapFit):
             names=["identity", "variant"],
         )
         return pd.DataFrame(mean, index=index, columns=["x", "y"])
+
+    def _expected_answers(self) -> np.ndarray:
+        return self._expected_answer_draws().mean(0)
+
+    def _expected_answer_draws(self) -> np.ndarray:
+        return flat(self.idata, "expected_answer")
+
+    def _refusal_draws(self, points, delta):
+        answered = pairs.answered_share(self.idata)
+        ident, _ = asked_pairs(self.data)
+        weight = np.ones(len(ident))
+        n_ids = len(self.identities)
+        shift = None if delta is None else item_values(delta, "delta")
+        parts = []
+        for expected, shifted in pairs.pair_expected_answers(
+            self.idata, self.data, self.structure, self.link, self.settings["random_seed"], shift
+        ):
+            if points is not None:
+                shifted = shift_points(expected, points)
+            parts.append(
+                refusal_positions(expected, answered, weight, ident, n_ids, self.preset, shifted)
+            )
+        draws = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+        at_point = {k: v.mean(0) for k, v in draws.items()}
+        unanswered = mix(np.zeros_like(answered), 1.0, answered, weight, ident, n_ids)
+        notes = [
+            "Hierarchical: answered replies at their posterior expected answer per identity × "
+            'variant (those of the "asked" position), so on every draw the bounds contain the '
+            "MAR position; every variant asked counts once; intervals are posterior credible "
+            "intervals."
+        ]
+        return draws, at_point, unanswered, notes
 
     def _notes(self, level: float) -> list[str]:
         s = self.settings
