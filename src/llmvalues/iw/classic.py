@@ -24,7 +24,7 @@ from llmvalues.iw.identities import (
 from llmvalues.iw.items import ITEMS
 from llmvalues.iw.mapfit import MapFit
 from llmvalues.iw.presets import DEFAULT_PRESET, Preset, load_preset
-from llmvalues.iw.refusals import observed_refusal_draws
+from llmvalues.iw.refusals import observed_refusal_draws, unanswered_share
 from llmvalues.responses import pivot_codes, validate_responses
 
 N_BOOTSTRAP = 1000
@@ -133,7 +133,7 @@ class ClassicMapFit(MapFit):
                 "a latent shift (delta=) needs the hierarchical model's latent scale; give the "
                 "shift in raw answer points (points=) for the classic method"
             )
-        draws, at_point, unanswered = observed_refusal_draws(
+        draws, at_point = observed_refusal_draws(
             self.set_answers,
             self.identities,
             self.preset,
@@ -149,7 +149,10 @@ class ClassicMapFit(MapFit):
             f"resamples, seed {self.random_seed}); a resample in which an identity answered an "
             "item nowhere has no MAR value and is left out of its MAR and delta intervals."
         ]
-        return draws, at_point, unanswered, notes
+        return draws, at_point, notes
+
+    def _unanswered_share(self) -> np.ndarray:
+        return unanswered_share(self.set_answers, self.identities)
 
     def _estimate(self, draws: np.ndarray, at_point: np.ndarray) -> np.ndarray:
         return at_point

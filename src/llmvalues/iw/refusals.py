@@ -282,7 +282,7 @@ def observed_refusal_draws(
     n_bootstrap: int,
     seed: int | None,
     points: float | Mapping[str, float] | None = None,
-) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], np.ndarray]:
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Refusal quantities of observed response sets, with bootstrap resamples of the sets.
 
     Every response set counts once (the classic method's ``"asked"`` estimand); the
@@ -306,16 +306,11 @@ def observed_refusal_draws(
 
     Returns
     -------
-    (draws, at_point, unanswered)
-        Dicts of (n_bootstrap, identities, 2) and (identities, 2) arrays; the
-        (identities, 10) share of sets that did not answer each item.
+    (draws, at_point)
+        Dicts of (n_bootstrap, identities, 2) and (identities, 2) arrays.
     """
-    pairs = pair_answered(wide)
-    keys = pairs.index
-    unit_identity = pd.Index(identities).get_indexer(keys.get_level_values("identity"))
-    set_unit = keys.get_indexer(wide.index.droplevel("replicate"))
+    codes, set_unit, unit_identity = _set_layout(wide, identities)
     set_identity = unit_identity[set_unit]
-    codes = wide[list(ITEMS)].to_numpy(dtype=float)
     rng = np.random.default_rng(seed)
     weights = np.zeros((n_bootstrap, len(codes)))
     for i in range(len(identities)):
@@ -330,10 +325,34 @@ def observed_refusal_draws(
         shifted = None if points is None else shift_points(expected, points)
         return refusal_positions(expected, answered, size, unit_identity, n_ids, preset, shifted)
 
-    draws, at_point = positions(weights), positions(np.ones(len(codes)))
+    return positions(weights), positions(np.ones(len(codes)))
+
+
+def _set_layout(wide: pd.DataFrame, identities: list[str]) -> tuple[np.ndarray, ...]:
+    """Codes (sets, 10), the pair of each set and the identity of each pair."""
+    keys = pair_answered(wide).index
+    unit_identity = pd.Index(identities).get_indexer(keys.get_level_values("identity"))
+    set_unit = keys.get_indexer(wide.index.droplevel("replicate"))
+    return wide[list(ITEMS)].to_numpy(dtype=float), set_unit, unit_identity
+
+
+def unanswered_share(wide: pd.DataFrame, identities: list[str]) -> np.ndarray:
+    """(identities, 10) share of each identity's response sets that did not answer each item.
+
+    Parameters
+    ----------
+    wide
+        As for :func:`observed_refusal_draws`.
+    identities
+        Their order.
+
+    Returns
+    -------
+    numpy.ndarray
+    """
+    codes, set_unit, unit_identity = _set_layout(wide, identities)
     _, answered, size = observed_units(codes, set_unit, unit_identity, np.ones(len(codes)))
-    unanswered = mix(np.zeros_like(answered), 1.0, answered, size, unit_identity, n_ids)
-    return draws, at_point, unanswered
+    return mix(np.zeros_like(answered), 1.0, answered, size, unit_identity, len(identities))
 
 
 def spans(unanswered: np.ndarray, preset: Preset) -> np.ndarray:

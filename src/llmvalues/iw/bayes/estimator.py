@@ -66,7 +66,7 @@ def attach_positions(
     preset: Preset,
     estimand: str,
     seed: int | None,
-    responses: pd.DataFrame,
+    responses: pd.DataFrame | None,
 ) -> None:
     """Add the map positions and the answered counts to a sampled InferenceData.
 
@@ -87,7 +87,7 @@ def attach_positions(
     seed
         Seed of the draws of unobserved identity × variant effects.
     responses
-        The validated Responses table.
+        The validated Responses table (None: no answered counts).
     """
     positions = posterior_positions(idata, data, structure, link, preset, estimand, seed)
     coords = {
@@ -103,7 +103,8 @@ def attach_positions(
     infdata.add_posterior(
         idata, "variant_position", positions.variant_position, ("pair", "axis"), coords
     )
-    record_answered(idata, data, responses)
+    if responses is not None:
+        record_answered(idata, data, responses)
 
 
 class HierarchicalMap:
@@ -279,8 +280,16 @@ class HierarchicalMap:
 
     def _fit_validated(self, responses: pd.DataFrame) -> HierarchicalMap:
         """:meth:`fit` on an already validated table (``fit_map`` validates once)."""
+        self._checked()
+        return self._fit_counts(aggregate_responses(responses, answers=self.answers), responses)
+
+    def _fit_counts(
+        self, data: CellCounts, responses: pd.DataFrame | None = None
+    ) -> HierarchicalMap:
+        """Fit the model to counts; ``responses`` (the validated table they came from) add
+        the answered counts per identity × variant, without which a fit has no refusal
+        bounds (refits of the same counts, e.g. for prior sensitivity, need none)."""
         preset, priors = self._checked()
-        data = aggregate_responses(responses, answers=self.answers)
         model = build_model(
             data,
             priors=priors,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import arviz as az
@@ -105,14 +106,25 @@ def has_log_likelihood(idata: az.InferenceData) -> bool:
     return "log_likelihood" in idata.groups()
 
 
+def log_likelihood_array(idata: az.InferenceData, name: str) -> np.ndarray:
+    """A ``log_likelihood`` variable as a numpy array (chain, draw, units)."""
+    return idata.log_likelihood[name].to_numpy()
+
+
 def loo(idata: az.InferenceData) -> az.ELPDData:
-    """PSIS-LOO of the ``log_likelihood`` group (ArviZ), pointwise values included."""
-    return az.loo(idata, pointwise=True)
+    """PSIS-LOO of the ``log_likelihood`` group (ArviZ), pointwise values included; ArviZ's
+    own Pareto-k warning is left to the caller, which names the cells and the remedy."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Estimated shape parameter of Pareto")
+        return az.loo(idata, pointwise=True)
 
 
 def compare(idatas: dict[str, az.InferenceData]) -> pd.DataFrame:
     """``az.compare`` of fits by PSIS-LOO: one row per fit, best first."""
-    return az.compare(idatas, ic="loo")
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Estimated shape parameter of Pareto")
+        warnings.filterwarnings("ignore", message="The inplace keyword")
+        return az.compare(idatas, ic="loo")
 
 
 def smoothed_log_weights(log_weights: np.ndarray) -> tuple[np.ndarray, float]:
