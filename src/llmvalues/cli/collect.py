@@ -137,7 +137,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     )
     print(result.table)
     print(f"\n{result.sets} response sets, map by method={result.method}, {result.seconds:.0f} s")
-    wrote([result.store, result.responses, *result.figure])
+    wrote([result.report, result.store, result.responses, *result.figure])
     return 0
 
 
