@@ -38,6 +38,10 @@ HIERARCHICAL_ONLY = (
     "prompt_sensitivity",
     "variant_effects",
     "ppc",
+    "predictive_checks",
+    "log_likelihood",
+    "loo",
+    "prior_sensitivity",
     "save",
     "load",
 )
