@@ -130,6 +130,19 @@ def test_forest(crowded_fit, smollm2_fit, which, size):
 
 
 @pytest.mark.parametrize("size", SIZES, ids=_size_id)
+@pytest.mark.parametrize("which", ["crowded", "smollm2"])
+def test_refusal_bounds(crowded_fit, smollm2_fit, which, size):
+    fit = crowded_fit if which == "crowded" else smollm2_fit
+    fig, _ = fit.plot("bounds", points=-1.0, size=size)
+    _assert_readable(fig, size)
+    _assert_every_identity_named(fig, fit.identities)
+    caption = _caption(fig)
+    assert "Manski bounds" in caption and "Estimand 'asked'" in caption
+    assert "delta-adjusted position" in caption
+    assert fit.preset.citation in caption
+
+
+@pytest.mark.parametrize("size", SIZES, ids=_size_id)
 def test_variant_effects(smollm2_fit, size):
     fig, _ = smollm2_fit.plot("variants", size=size)
     _assert_readable(fig, size)
