@@ -251,6 +251,11 @@ def gallery(fit=None) -> dict[str, tuple[str, object]]:
             "out with leader lines or into the legend.",
             lambda size: crowded.plot("map", size=size),
         ),
+        "refusal_bounds": (
+            "Worst-case (Manski) refusal bounds and a delta-adjusted position (every "
+            "unanswered reply one point lower) over the 90% credible regions.",
+            lambda size: fit.plot("bounds", identities=demo, points=-1.0, size=size),
+        ),
         "forest": (
             "Forest plot of the hierarchical fit.",
             lambda size: fit.plot("forest", size=size),
