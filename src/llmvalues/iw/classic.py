@@ -23,6 +23,7 @@ import pandas as pd
 
 from llmvalues.iw.averaging import AVERAGING, averaging_units, check_placeable
 from llmvalues.iw.identities import (
+    SET_KEY,
     answer_status,
     identities_in_order,
     identity_attributes,
@@ -31,6 +32,7 @@ from llmvalues.iw.identities import (
 from llmvalues.iw.items import ITEMS
 from llmvalues.iw.mapfit import MapFit
 from llmvalues.iw.presets import DEFAULT_PRESET, Preset, load_preset
+from llmvalues.iw.refusals import observed_refusal_draws, unanswered_share
 from llmvalues.responses import pivot_codes, validate_responses
 
 N_BOOTSTRAP = 1000
@@ -59,15 +61,25 @@ class ClassicMapFit(MapFit):
     ----------
     preset
         The map preset.
-    units
-        The averaged answer vectors (index identity, variant[, replicate]; one column per
-        item, NaN where a unit has no answer): complete sets, usable sets or variants.
+    set_points
+        identity, variant, replicate, x, y: one row per complete response set.
+    set_codes
+        identity, variant, replicate and the ten raw codes of each complete response set
+        (what ``set_points`` projects; the expected answers of ``language_effects``).
     status
         identity × item answer counts (:func:`llmvalues.iw.identities.answer_status`).
     sets
         identity, variant, n_sets (complete sets, the ones used), n_incomplete.
     attributes
         One row per identity with its attribute columns.
+    set_answers
+        Every response set asked, complete or not (index identity, variant, replicate;
+        one column per item: the raw code, NaN where the reply is not an answer): the
+        refusal bounds come from it.
+    units
+        The averaged answer vectors (index identity, variant[, replicate]; one column per
+        item, NaN where a unit has no answer): complete sets, usable sets or variants —
+        the expected answers behind the positions and what the bootstrap resamples.
     averaging
         ``"sets"`` (Tao et al.'s computation), ``"available"`` or ``"variants"``.
     n_bootstrap
@@ -80,10 +92,13 @@ class ClassicMapFit(MapFit):
     estimand: ClassVar[str] = "asked"
 
     preset: Preset
-    units: pd.DataFrame
+    set_points: pd.DataFrame
+    set_codes: pd.DataFrame
     status: pd.DataFrame
     sets: pd.DataFrame
     attributes: pd.DataFrame
+    set_answers: pd.DataFrame
+    units: pd.DataFrame
     averaging: str = "sets"
     n_bootstrap: int = N_BOOTSTRAP
     random_seed: int | None = 0
@@ -93,22 +108,84 @@ class ClassicMapFit(MapFit):
         return list(self.attributes.index)
 
     def _point_positions(self) -> np.ndarray:
-        means = self.units.groupby(level="identity", sort=False).mean()
-        return self.preset.project_array(means.loc[self.identities].to_numpy())
+        return self.preset.project_array(self._expected_answers())
+
+    @cached_property
+    def _unit_answers(self) -> list[np.ndarray]:
+        """Per identity, the (units, 10) answer vectors behind its position."""
+        groups = self.units.groupby(level="identity", sort=False)
+        return [groups.get_group(name)[list(ITEMS)].to_numpy(float) for name in self.identities]
+
+    @cached_property
+    def _resamples(self) -> list[np.ndarray | None]:
+        """Per identity, (n_bootstrap, units) indices of its resampled units (None with
+        fewer than two); with incomplete units a resample that holds no answer to some item
+        is drawn again (the bootstrap given that every item is answered), at most
+        :data:`REDRAWS` times."""
+        rng = np.random.default_rng(self.random_seed)
+        out: list[np.ndarray | None] = []
+        for a in self._unit_answers:
+            if len(a) < 2:
+                out.append(None)
+                continue
+            pick = rng.integers(0, len(a), (self.n_bootstrap, len(a)))
+            answered = ~np.isnan(a)
+            for _ in range(REDRAWS):
+                todo = np.flatnonzero(~answered[pick].any(axis=1).all(axis=1))
+                if not len(todo):
+                    break
+                pick[todo] = rng.integers(0, len(a), (len(todo), len(a)))
+            out.append(pick)
+        return out
+
+    def _bootstrap_means(self, values: list[np.ndarray]) -> np.ndarray:
+        """(n_bootstrap, identities, k) resampled item-wise means of per-unit rows, over the
+        units that answered (NaN with < 2 units)."""
+        out = np.full((self.n_bootstrap, len(self.identities), values[0].shape[1]), np.nan)
+        for i, (v, pick) in enumerate(zip(values, self._resamples, strict=True)):
+            if pick is not None:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", RuntimeWarning)  # after REDRAWS: NaN
+                    out[:, i] = np.nanmean(v[pick], axis=1)
+        return out
 
     @cached_property
     def position_draws(self) -> np.ndarray:
         """(n_bootstrap, identities, 2) bootstrap means (NaN for identities with < 2 units)."""
-        rng = np.random.default_rng(self.random_seed)
-        out = np.full((self.n_bootstrap, len(self.identities), 2), np.nan)
-        groups = self.units.groupby(level="identity", sort=False)
-        for i, name in enumerate(self.identities):
-            answers = groups.get_group(name).to_numpy(dtype=float)
-            if len(answers) >= 2:
-                out[:, i] = self.preset.project_array(
-                    _resampled_means(answers, self.n_bootstrap, rng)
-                )
-        return out
+        return self.preset.project_array(self._expected_answer_draws())
+
+    def _expected_answers(self) -> np.ndarray:
+        return np.stack([np.nanmean(a, axis=0) for a in self._unit_answers])
+
+    def _expected_answer_draws(self) -> np.ndarray:
+        return self._bootstrap_means(self._unit_answers)
+
+    def _refusal_draws(self, points, delta):
+        if delta is not None:
+            raise ValueError(
+                "a latent shift (delta=) needs the hierarchical model's latent scale; give the "
+                "shift in raw answer points (points=) for the classic method"
+            )
+        draws, at_point = observed_refusal_draws(
+            self.set_answers,
+            self.identities,
+            self.preset,
+            self.n_bootstrap,
+            self.random_seed,
+            points,
+        )
+        notes = [
+            "Classic: answered replies as observed; the MAR position treats each unanswered "
+            "reply like the answered replies of its identity × variant (every set counts once), "
+            "so it uses incomplete sets, unlike the classic position with averaging='sets'. "
+            f"Intervals: percentile bootstrap over all response sets ({self.n_bootstrap} "
+            f"resamples, seed {self.random_seed}); a resample in which an identity answered an "
+            "item nowhere has no MAR value and is left out of its MAR and delta intervals."
+        ]
+        return draws, at_point, notes
+
+    def _unanswered_share(self) -> np.ndarray:
+        return unanswered_share(self.set_answers, self.identities)
 
     def _estimate(self, draws: np.ndarray, at_point: np.ndarray) -> np.ndarray:
         return at_point
@@ -160,36 +237,17 @@ class ClassicMapFit(MapFit):
         return {"averaging": self.averaging, "bootstrap resamples": self.n_bootstrap}
 
     def _plot_kinds(self, plots) -> dict[str, Any]:
-        def points_on_map(fit, **kwargs):
-            return plots.plot_map(fit.preset, points=fit.centroids, **kwargs)
-
-        return {"map": points_on_map, "forest": plots.plot_forest}
+        return {
+            "map": plots.plot_map_uncertainty,
+            "forest": plots.plot_forest,
+            "trajectory": plots.plot_trajectory,
+        }
 
     def __repr__(self) -> str:
         return (
             f"ClassicMapFit({len(self.identities)} identities, {len(self.units)} "
             f"{self._unit_name}, averaging {self.averaging!r}, preset {self.preset.name!r})"
         )
-
-
-def _resampled_means(answers: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
-    """(n, items) item-wise means of bootstrap resamples of the rows of ``answers``.
-
-    With incomplete units (NaN items) a resample may hold no answer to an item; such a
-    resample is drawn again (the bootstrap given that every item is answered), at most
-    :data:`REDRAWS` times, after which its mean stays NaN.
-    """
-    means = np.full((n, answers.shape[1]), np.nan)
-    todo = np.arange(n)
-    for _ in range(REDRAWS):
-        pick = rng.integers(0, len(answers), (len(todo), len(answers)))
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN items: redrawn below
-            means[todo] = np.nanmean(answers[pick], axis=1)
-        todo = todo[np.isnan(means[todo]).any(axis=1)]
-        if not len(todo):
-            break
-    return means
 
 
 def fit_classic(
@@ -248,21 +306,26 @@ def _fit_validated(
         raise ValueError(f"averaging must be one of {AVERAGING}, got {averaging!r}")
     if not isinstance(n_bootstrap, int | np.integer) or n_bootstrap < 100:
         raise ValueError(f"n_bootstrap must be an integer ≥ 100, got {n_bootstrap!r}")
-    wide = pivot_codes(responses)[list(ITEMS)]
-    units = averaging_units(wide, averaging)
+    wide = pivot_codes(responses)
+    units = averaging_units(wide[list(ITEMS)], averaging)
     means = units.groupby(level="identity", sort=False).mean()
     check_placeable(means.reindex(identities_in_order(responses)), averaging)
-    sets = response_sets(responses)
-    used = sets["n_complete"] if averaging == "sets" else sets["n_usable"]
-    sets["n_sets"] = used
-    sets["n_incomplete"] = sets["n_total"] - sets["n_complete"]
     units.columns.name = None
+    complete = wide.dropna(how="any")
+    xy = preset.project_array(complete[list(ITEMS)].to_numpy())
+    set_points = complete.index.to_frame(index=False)[SET_KEY].assign(x=xy[:, 0], y=xy[:, 1])
+    sets = response_sets(responses)
+    sets["n_sets"] = sets["n_complete"] if averaging == "sets" else sets["n_usable"]
+    sets["n_incomplete"] = sets["n_total"] - sets["n_complete"]
     return ClassicMapFit(
         preset=preset,
-        units=units,
+        set_points=set_points,
+        set_codes=complete.reset_index()[[*SET_KEY, *ITEMS]],
         status=answer_status(responses),
         sets=sets[["identity", "variant", "n_sets", "n_incomplete"]],
         attributes=identity_attributes(responses),
+        set_answers=wide[list(ITEMS)],
+        units=units,
         averaging=averaging,
         n_bootstrap=int(n_bootstrap),
         random_seed=random_seed,

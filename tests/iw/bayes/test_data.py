@@ -227,10 +227,10 @@ def test_priors_are_printable_overridable_and_checked():
     text = str(p)
     assert "LogNormal(0, 1)" in text and "HalfNormal(0.5) · item_unit" in text
     assert "s[item] · (location_mu + location_tau · z)" in text
-    assert p.update(location_scale=2.0).location_scale == 2.0
+    assert p.update(location_sd=2.0).location_sd == 2.0
     assert Priors.default("probit").variant_sd < p.variant_sd
     with pytest.raises(ValueError, match="unknown prior"):
-        p.update(location_sd=1.0)
+        p.update(cut_sd=1.0)
     with pytest.raises(ValueError, match="variant_sd must be > 0"):
         Priors(variant_sd=0)
     with pytest.raises(ValueError, match="link must be one of"):

@@ -46,9 +46,9 @@ class Priors:
     the latent SD that spreads a location evenly over the item's categories.
 
     - location[i, j] = s_j · (location_mu[j] + location_tau[j] · z[i, j]), with
-      location_mu ~ Normal(location_mean, location_scale/√2) and
-      location_tau ~ HalfNormal(location_scale/√2): identities pooled per item; a new
-      identity's location has SD ≈ location_scale · s_j, which makes the prior predictive of
+      location_mu ~ Normal(location_mean, location_sd/√2) and
+      location_tau ~ HalfNormal(location_sd/√2): identities pooled per item; a new
+      identity's location has SD ≈ location_sd · s_j, which makes the prior predictive of
       its expected answer close to uniform over the item's scale.
     - cut_gap[j, k] = reference gap · cut_spread[j] · exp(gap_sd · cut_shape[j, k]), with
       cut_spread ~ LogNormal(0, spread_sd) per item (≥ 3 categories) and cut_shape ~
@@ -58,7 +58,7 @@ class Priors:
     """
 
     location_mean: float = 0.0
-    location_scale: float = 1.0
+    location_sd: float = 1.0
     spread_sd: float = 1.0
     gap_sd: float = 0.5
     variant_sd: float = 0.5
@@ -89,7 +89,7 @@ class Priors:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per prior: parameter, distribution."""
-        half = self.location_scale / np.sqrt(2)
+        half = self.location_sd / np.sqrt(2)
         rows = [
             ("location[identity, item]", "s[item] · (location_mu + location_tau · z)"),
             ("location_mu[item]", f"Normal({self.location_mean:g}, {half:.3g})"),
@@ -364,7 +364,7 @@ def build_model(
     kmax1 = int(k.max()) + 1
     low_idx = row_item * kmax1 + data.row_category
     cut_map, var_map = cut_variance_map(k)
-    half = priors.location_scale / np.sqrt(2)
+    half = priors.location_sd / np.sqrt(2)
     with pm.Model(coords=coords) as model:
         counts = pm.Data("counts", data.row_count)
         spread = pm.LogNormal("cut_spread", 0.0, priors.spread_sd, dims="spread_item")
@@ -382,7 +382,7 @@ def build_model(
             standard = pm.Normal(
                 "location_std",
                 priors.location_mean,
-                priors.location_scale,
+                priors.location_sd,
                 dims=("identity", "item"),
             )
         else:

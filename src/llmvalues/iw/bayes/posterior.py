@@ -48,6 +48,12 @@ def interaction_draws(idata, data: CellCounts) -> np.ndarray:
     return infdata.posterior_array(idata, "interaction_z") * scale * unit
 
 
+def effect_sd(idata, name: str) -> np.ndarray:
+    """(chain, draw, items) latent SD of a random effect: its scale (``"variant_scale"`` or
+    ``"interaction_scale"``, stated in reference units) times each item's ``item_unit``."""
+    return infdata.posterior_array(idata, name) * infdata.posterior_array(idata, "item_unit")
+
+
 def stack_chains(array: np.ndarray) -> np.ndarray:
     """(chain, draw, …) → (chains × draws, …).
 

@@ -259,7 +259,7 @@ def draw_truth(
     gaps = draw_cut_gaps(priors, k, link, rng, spread=spread)
     item_unit = item_units_numpy(gaps, k, link)
     unit = item_unit * np.array([reference_unit(int(n), link) for n in k])
-    half = priors.location_scale / np.sqrt(2)
+    half = priors.location_sd / np.sqrt(2)
     mu = rng.normal(priors.location_mean, half, n_items)
     tau = np.abs(rng.normal(0.0, half, n_items))
     location = unit * (mu + tau * rng.normal(size=(n_identities, n_items)))
