@@ -42,6 +42,8 @@ def _needs(sampler: str) -> None:
     reason = missing(sampler)
     if reason:
         pytest.skip(f"sampler {sampler!r} needs {reason} (pip install 'llmvalues[fast]')")
+    if sampler == "numpyro":
+        register_jax()
 
 
 def _layout(rng, n_rows=300, n_cells=40, n_bounds=23):
@@ -67,8 +69,6 @@ MODES = {"nutpie": "NUMBA", "numpyro": "JAX"}
 @pytest.mark.parametrize("sampler", sorted(MODES))
 def test_backend_kernels_equal_the_numpy_op_value_and_gradient(sampler, link):
     _needs(sampler)
-    if sampler == "numpyro":
-        register_jax()
     rng = np.random.default_rng(5)
     low, cell, bounds, eta, counts = _layout(rng)
     reference = _compiled("FAST_RUN", link, low, cell, counts)
@@ -82,8 +82,6 @@ def test_backend_kernels_equal_the_numpy_op_value_and_gradient(sampler, link):
 @pytest.mark.parametrize("sampler", sorted(MODES))
 def test_backend_kernels_are_exact_at_the_extreme_categories(sampler, link):
     _needs(sampler)
-    if sampler == "numpyro":
-        register_jax()
     # one row per pair of EXTREMES: a cell at 0 between those two boundaries
     bounds = np.array([b for pair in EXTREMES for b in sorted(pair)])
     low = np.arange(0, len(bounds), 2)
