@@ -38,6 +38,20 @@ from llmvalues.iw.bayes.simulate import draw_truth, simulate_responses
 from llmvalues.iw.presets import load_preset
 
 
+def add_positions(idata, data, model, estimand: str, seed: int | None = None) -> None:
+    """Add the map positions of ``estimand`` (logit, preset hall2025) to ``idata``."""
+    xy = posterior_positions(
+        idata, data, model.structure, "logit", load_preset("hall2025"), estimand, seed
+    ).position
+    add_posterior(
+        idata,
+        "position",
+        xy,
+        ("identity", "axis"),
+        {"identity": data.identities, "axis": ["x", "y"]},
+    )
+
+
 def _fit_data(data, draws: int, tune: int, chains: int, seed: int) -> tuple[float, float, float]:
     """Sample one CellCounts; return (seconds, min bulk ESS, max R-hat) of the map positions."""
     start = time.perf_counter()
@@ -53,16 +67,7 @@ def _fit_data(data, draws: int, tune: int, chains: int, seed: int) -> tuple[floa
         )
     seconds = time.perf_counter() - start
     # the positions at a typical prompt, as in the measurements of docs/hierarchical.md
-    xy = posterior_positions(
-        idata, data, model.structure, "logit", load_preset("hall2025"), "typical"
-    ).position
-    add_posterior(
-        idata,
-        "position",
-        xy,
-        ("identity", "axis"),
-        {"identity": data.identities, "axis": ["x", "y"]},
-    )
+    add_positions(idata, data, model, "typical")
     table = convergence_table(idata, ["position"]).loc["position"]
     return seconds, float(table["ess_bulk_min"]), float(table["r_hat_max"])
 
