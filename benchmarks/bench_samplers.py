@@ -135,12 +135,12 @@ def one_design(spec: str, sampler: str, draws: int, tune: int, chains: int) -> d
     """Fit one ``IxV`` design (5 replicates) in this process and measure it."""
     import resource
 
-    from bench_hierarchical import add_positions  # this folder: the script's sys.path[0]
-
     from llmvalues.iw.bayes.data import aggregate_responses
     from llmvalues.iw.bayes.diagnostics import Diagnostics
+    from llmvalues.iw.bayes.estimator import attach_positions
     from llmvalues.iw.bayes.model import build_model
     from llmvalues.iw.bayes.sampling import sample
+    from llmvalues.iw.presets import load_preset
 
     n_ids, n_var = (int(v) for v in spec.split("x"))
     rng = np.random.default_rng(2)
@@ -161,7 +161,8 @@ def one_design(spec: str, sampler: str, draws: int, tune: int, chains: int) -> d
         row["sampling_s"] = float(idata.posterior.attrs["sampling_time"])
         row["steps_per_draw"] = float(idata.sample_stats["n_steps"].mean())
         start = time.perf_counter()
-        add_positions(idata, data, model, "asked", 3)
+        preset = load_preset("hall2025")
+        attach_positions(idata, data, model.structure, "logit", preset, "asked", 3, None)
         row["positions_s"] = time.perf_counter() - start
         start = time.perf_counter()
         table = Diagnostics.from_idata(idata).table

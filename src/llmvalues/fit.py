@@ -6,6 +6,7 @@ import pandas as pd
 
 from llmvalues.instruments import load_instrument
 from llmvalues.iw import classic
+from llmvalues.iw.languages import by_language
 from llmvalues.iw.mapfit import MapFit
 from llmvalues.iw.presets import DEFAULT_PRESET, Preset, load_preset
 from llmvalues.responses import ResponsesError, from_wide, rename_roles, validate_responses
@@ -15,11 +16,18 @@ CLASSIC_OPTIONS = ("n_bootstrap", "random_seed")
 
 
 def _as_tidy(
-    responses: pd.DataFrame, identity: str | None, variant: str | None, replicate: str | None
+    responses: pd.DataFrame,
+    identity: str | None,
+    variant: str | None,
+    replicate: str | None,
+    pool_languages: bool = False,
 ) -> pd.DataFrame:
-    """The validated tidy table from a tidy or a wide one (item columns named by IVS code).
+    """The validated tidy table from a tidy or a wide one (item columns named by IVS code),
+    with one identity per language unless ``pool_languages``.
 
-    The one validation of a ``fit_map`` call: ``from_wide`` validates what it builds.
+    The one validation of a ``fit_map`` call: ``from_wide`` validates what it builds; a
+    tidy table is split by language first, so that an identity asked in two languages
+    with the same variant names is two identities, not a duplicate.
     """
     if not isinstance(responses, pd.DataFrame):
         raise ResponsesError(
@@ -28,8 +36,10 @@ def _as_tidy(
     codes = set(load_instrument().codes)
     wide = len(codes & {str(c).strip().lower() for c in responses.columns}) == len(codes)
     if wide:
-        return from_wide(responses, identity=identity, variant=variant, replicate=replicate)
-    return validate_responses(rename_roles(responses, identity, variant, replicate))
+        tidy = from_wide(responses, identity=identity, variant=variant, replicate=replicate)
+        return by_language(tidy, pool_languages)
+    tidy = rename_roles(responses, identity, variant, replicate)
+    return validate_responses(by_language(tidy, pool_languages))
 
 
 def fit_map(
@@ -39,6 +49,7 @@ def fit_map(
     identity: str | None = "identity",
     variant: str | None = None,
     replicate: str | None = None,
+    pool_languages: bool = False,
     **options,
 ) -> MapFit:
     """Place each identity on the IW map.
@@ -64,6 +75,12 @@ def fit_map(
         options ``n_bootstrap`` and ``random_seed``.
     identity, variant, replicate
         Names of those columns (in a wide table, or to rename in a tidy one).
+    pool_languages
+        Fits never pool languages: by default an identity whose rows name several
+        languages (column ``language``) becomes one identity per language (``"m"`` for
+        English, ``"m | zh"``); ``True`` keeps it whole, each language a prompt variant
+        (``"lv01/zh"``), with the languages pooled recorded in its ``language`` attribute
+        (``"en+zh"``) and stated in the summary.
     **options
         Method options (above).
 
@@ -88,11 +105,11 @@ def fit_map(
                 f"method='classic' takes only the options {list(CLASSIC_OPTIONS)}, got {unknown}"
             )
         return classic._fit_validated(
-            _as_tidy(responses, identity, variant, replicate), chosen, **options
+            _as_tidy(responses, identity, variant, replicate, pool_languages), chosen, **options
         )
     # imported here: PyMC takes a second or more to import, and most commands never need it
     from llmvalues.iw.bayes.estimator import HierarchicalMap
 
     estimator = HierarchicalMap(chosen, **options)
-    tidy = _as_tidy(responses, identity, variant, replicate)
+    tidy = _as_tidy(responses, identity, variant, replicate, pool_languages)
     return estimator._fit_validated(tidy).result_

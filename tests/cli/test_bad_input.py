@@ -95,6 +95,24 @@ CASES = [
         "demo",
         "neither a bundled name",
     ),
+    (
+        "collect-unknown-language",
+        "collect --languages zh,xx --out {tmp}/o",
+        "collect",
+        "unknown language 'xx'",
+    ),
+    (
+        "collect-unknown-perturbation",
+        "collect --perturb none,bogus --out {tmp}/o",
+        "collect",
+        "unknown perturbation 'bogus'",
+    ),
+    (
+        "collect-languages-for-prompts",
+        "collect --prompts {tmp}/answers.txt --languages zh --out {tmp}/o",
+        "collect",
+        "--languages and --perturb apply to the IVS items, not to --prompts",
+    ),
     ("demo-no-descriptors", "demo --descriptors 0", "demo", "at least 1"),
     (
         "elicit-missing-personas",
@@ -143,6 +161,18 @@ CASES = [
         "univar collect --personas atlantis --out {tmp}/o",
         "univar collect",
         "unknown persona(s) ['atlantis']",
+    ),
+    (
+        "univar-collect-unknown-language",
+        "univar collect --languages klingon --out {tmp}/o",
+        "univar collect",
+        "unknown language 'klingon'",
+    ),
+    (
+        "elicit-no-prompts-in-the-language",
+        "valuelex elicit --language zh --out {tmp}/o",
+        "valuelex elicit",
+        "ValueLex has no prompts in 'zh'",
     ),
     ("univar-run-missing-qa", "univar run {tmp}/qa.csv", "univar run", "no such QA file"),
     ("univar-map-wrong-suffix", "univar map {tmp}/qa.json", "univar map", "not a table"),

@@ -23,8 +23,9 @@ def test_demo_writes_its_files_into_the_out_folder_and_resumes(tmp_path):
         (finals,) = db.execute("SELECT COUNT(*) FROM attempts WHERE final = 1").fetchone()
     assert finals == 50
     table = pd.read_csv(out / "map_table.csv", index_col=0)
-    assert "SmolLM2" in table.index and "SmolLM2 as Japan" in table.index
-    assert (out / "map.png").stat().st_size > 10_000
+    assert "SmolLM2" in table.index and "SmolLM2 | Japan" in table.index
+    assert (out / "figures" / "classic_map.png").stat().st_size > 10_000
+    assert "SmolLM2 | Japan" in (out / "report.html").read_text(encoding="utf-8")
     assert "wrote" in done.stdout and str(out / "llmvalues.sqlite") in done.stdout
     again = run_cli(*argv, "--out", out)
     assert again.returncode == 0 and "0 cells asked, 50 already done" in again.stdout

@@ -46,6 +46,8 @@ def test_openai_options_reach_the_backend():
         "7",
         "--api-key-env",
         "LLMVALUES_TEST_NO_SUCH_KEY",
+        "--forced-choice",
+        "logit_bias",
     )
     described = backend_from(args).describe()
     assert described == {
@@ -57,6 +59,7 @@ def test_openai_options_reach_the_backend():
         "max_concurrency": 3,
         "rate_limit": 2.5,
         "logprobs": True,
+        "forced_choice": "logit_bias",
     }
     default = backend_from(
         parse("collect", "--model", "openai:m", "--base-url", "http://127.0.0.1:9")
@@ -84,6 +87,8 @@ def test_several_models_get_one_label_each():
 def test_server_options_on_a_local_backend_are_refused_before_loading_it():
     with pytest.raises(InputError, match="--base-url, --timeout apply only to the openai"):
         backend_from(parse("collect", "--base-url", "http://x", "--timeout", "3"))
+    with pytest.raises(InputError, match="--forced-choice applies only to the openai"):
+        backend_from(parse("collect", "--forced-choice", "grammar"))
 
 
 def test_collect_through_a_real_server_never_prints_or_stores_the_key(tmp_path):

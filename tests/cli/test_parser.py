@@ -20,10 +20,15 @@ MODEL_COMMANDS = {
     ("valuelex", "rate"),
     ("valuelex", "projective"),
     ("univar", "collect"),
+    ("study", "run"),
+    ("study", "retest"),
 }
 SEVERAL_MODELS = {("valuelex", "elicit"), ("valuelex", "rate"), ("valuelex", "projective")}
 SHARED = ["backend", "model", "base_url", "api_key_env", "concurrency", "rate_limit", "timeout"]
+SHARED += ["forced_choice"]
 SHARED += ["store", "out", "no_progress"]
+# the subcommands that only print (nothing written, so no --out)
+PRINT_ONLY = {("presets",), ("study", "list"), ("study", "show")}
 
 
 def leaves(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()):
@@ -50,7 +55,7 @@ ALL = dict(leaves(build_parser()))
 
 def test_every_command_of_the_table_has_a_parser():
     assert {path[0] for path in ALL} == set(COMMANDS)
-    assert len(ALL) == 14
+    assert len(ALL) == 19
 
 
 @pytest.mark.parametrize("path", sorted(ALL), ids=" ".join)
@@ -60,7 +65,7 @@ def test_every_subcommand_answers_help(path, capsys):
     assert stop.value.code == 0
     shown = capsys.readouterr().out
     assert shown.startswith(f"usage: llmvalues {' '.join(path)}")
-    assert "--out DIR" in shown or path == ("presets",)
+    assert ("--out DIR" in shown) == (path not in PRINT_ONLY)
 
 
 def test_top_level_help_lists_every_command(capsys, monkeypatch):
@@ -103,7 +108,7 @@ def test_out_means_a_folder_on_every_command_that_writes():
     reference = argparse.ArgumentParser()
     add_out_option(reference)
     for path, parser in ALL.items():
-        if path == ("presets",):
+        if path in PRINT_ONLY:
             assert "out" not in signature(parser)
         else:
             assert signature(parser)["out"] == signature(reference)["out"], path

@@ -1,7 +1,8 @@
 """A local OpenAI-compatible server that injects faults on a script (for runner tests).
 
 Each request to ``/v1/chat/completions`` takes the next action from the script; when the
-script is exhausted it answers normally. Actions: ``ok``, ``429:<seconds>`` (with
+script is exhausted it answers normally (``answer``: a fixed text, or a function of the
+request's JSON payload). Actions: ``ok``, ``429:<seconds>`` (with
 Retry-After), ``500``, ``503``, ``slow:<seconds>``, ``drop`` (close without a reply),
 ``garbage`` (malformed JSON), ``nochoices`` (valid JSON without choices), ``401``.
 """
@@ -11,13 +12,19 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class FaultServer:
     """Start with ``with FaultServer(script, answer="7") as server: server.base_url``."""
 
-    def __init__(self, script: list[str] | None = None, answer: str = "7", key: str | None = None):
+    def __init__(
+        self,
+        script: list[str] | None = None,
+        answer: str | Callable[[dict], str] = "7",
+        key: str | None = None,
+    ):
         self.script = list(script or [])
         self.answer = answer
         self.key = key
@@ -38,6 +45,10 @@ class FaultServer:
     def __exit__(self, *exc: object) -> None:
         self._httpd.shutdown()
         self._httpd.server_close()
+
+    def reply(self, payload: dict) -> str:
+        """The answer text: fixed, or computed from the request by a callable ``answer``."""
+        return self.answer(payload) if callable(self.answer) else self.answer
 
     def next_action(self) -> str:
         with self._lock:
@@ -109,7 +120,7 @@ class FaultServer:
                     "choices": [
                         {
                             "index": 0,
-                            "message": {"role": "assistant", "content": server.answer},
+                            "message": {"role": "assistant", "content": server.reply(payload)},
                             "finish_reason": "stop",
                         }
                     ],

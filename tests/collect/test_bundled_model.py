@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -96,57 +95,10 @@ def test_conversation_mode_with_the_bundled_model(llama, tmp_path):
     assert [m["content"] for m in last if m["role"] == "assistant"] == list(finals["raw"][:-1])
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def llama_server():
-    pytest.importorskip("llama_cpp.server")
-    from llmvalues.collect.backends.bundled import smollm2_path
-
-    port = _free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "llama_cpp.server",
-            "--model",
-            str(smollm2_path()),
-            "--model_alias",
-            "smollm2",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--logits_all",
-            "true",
-            "--n_threads",
-            "1",
-            "--n_threads_batch",
-            "1",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+def test_http_backend_against_the_llama_cpp_server(llama, llama_cpp_python_server, tmp_path):
+    backend = make_backend(
+        "openai", "smollm2", base_url=llama_cpp_python_server.base_url, api_key_env="LLMV_NO_KEY"
     )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                break
-        except OSError:
-            if process.poll() is not None:
-                pytest.fail("llama.cpp server exited during start-up")
-            time.sleep(0.3)
-    yield f"http://127.0.0.1:{port}/v1"
-    process.terminate()
-    process.wait(timeout=30)
-
-
-def test_http_backend_against_the_llama_cpp_server(llama, llama_server, tmp_path):
-    backend = make_backend("openai", "smollm2", base_url=llama_server, api_key_env="LLMV_NO_KEY")
     few = {
         "descriptor_set": descriptors()[:1],
         "sampling": SHORT,

@@ -262,3 +262,25 @@ def test_a_backend_that_raises_something_unexpected_is_recorded(tmp_path):
         finals = store.finals()
     assert summary.counts.loc["total", "error"] == 2
     assert finals["reason"].str.contains("backend raised RuntimeError: segfault-ish").all()
+
+
+def test_a_server_that_cannot_force_a_choice_stops_the_run_saying_so(tmp_path, monkeypatch):
+    plan = ivs_plan("fault-model", items=["e025", "f063"], descriptor_set=ONE, constrained=True)
+    with FaultServer(answer="7") as server:  # ignores grammars, has no /tokenize
+        backend = _backend(server, monkeypatch)
+        with Store(tmp_path / "s.sqlite") as store:
+            with pytest.raises(CollectionAborted) as info:
+                collect(plan, backend, store, retry=FAST, progress=False)
+            assert store.attempts().empty  # nothing was asked unconstrained
+    message = str(info.value)
+    assert "supports no forced choice" in message and "constrained=False" in message
+    assert "rerun the same command to resume" in message
+    # one probe for the whole run (a grammar only an honouring server follows), one look
+    # for /tokenize, then no more calls
+    assert [entry["payload"].get("grammar") for entry in server.log] == ['root ::= "zq"', None]
+    assert server.log[0]["payload"]["max_tokens"] == 4 and "content" in server.log[1]["payload"]
+
+
+def test_forced_choice_setting_is_checked():
+    with pytest.raises(ValueError, match="forced_choice must be one of"):
+        make_backend("openai", "m", base_url="http://127.0.0.1:9/v1", forced_choice="regex")

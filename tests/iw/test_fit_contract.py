@@ -38,6 +38,10 @@ HIERARCHICAL_ONLY = (
     "prompt_sensitivity",
     "variant_effects",
     "ppc",
+    "predictive_checks",
+    "log_likelihood",
+    "loo",
+    "prior_sensitivity",
     "save",
     "load",
 )
@@ -283,10 +287,11 @@ def test_every_level_is_an_interval_probability(fits, method):
 def test_map_and_forest_plots_show_the_positions(fits, method):
     fit = fits[method]
     fig, ax = fit.plot("map")
-    llm = ax.collections[-1] if method == "classic" else None
-    if llm is not None:
-        assert np.allclose(llm.get_offsets(), fit.centroids[["x", "y"]].to_numpy())
-    assert set(fit.identities) <= {t.get_text() for t in ax.texts}
+    marks = [c for c in ax.collections if (c.get_gid() or "").startswith("mark:identity:")]
+    xy = np.vstack([c.get_offsets() for c in marks])
+    assert np.allclose(xy, fit.centroids[["x", "y"]].to_numpy())  # one marker per identity
+    legend = ax.get_legend().get_texts()
+    assert set(fit.identities) <= {t.get_text() for t in [*ax.texts, *legend]}
     plt.close(fig)
     fig, axes = fit.plot("forest")
     marks = axes[0].lines[0].get_xdata()

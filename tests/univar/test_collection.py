@@ -48,7 +48,8 @@ class EchoBackend:
 class Tagger:
     """A translator double that tags texts with the target language."""
 
-    def __init__(self):
+    def __init__(self, name: str = "tagger"):
+        self.name = name
         self.calls = []
 
     def translate(self, texts, source, target):
@@ -67,17 +68,21 @@ def test_identities_from_packaged_data():
     assert "Stockholm" in personas[0].system
     country = country_identities(["Chile"])[0]
     assert country.name == "country:Chile" and "born in Chile and living in Chile" in country.system
-    assert language_identities(["German"])[0].language == "German"
+    german = language_identities(["de"])[0]
+    assert (german.name, german.language, german.group) == ("lang:de", "de", "de")
+    assert german.system.endswith("Always answer in German.")
     with pytest.raises(ValueError, match="unknown persona"):
         persona_identities(["martian"])
     with pytest.raises(ValueError, match="free of"):
         Identity("a|b")
+    with pytest.raises(ValueError, match="unknown language 'German'"):
+        language_identities(["German"])
 
 
 def test_collect_qa_labels_translates_and_resumes(tmp_path, questions):
     backend = EchoBackend()
-    tagger, back = Tagger(), Tagger()
-    identities = [Identity("plain", "You are P."), *language_identities(["German"])]
+    tagger, back = Tagger("question-tagger"), Tagger("answer-tagger")
+    identities = [Identity("plain", "You are P."), *language_identities(["de"])]
     with Store(tmp_path / "s.sqlite") as store:
         qa = collect_qa(
             backend, questions, identities, store, translator=back, question_translator=tagger
@@ -87,12 +92,19 @@ def test_collect_qa_labels_translates_and_resumes(tmp_path, questions):
             backend, questions, identities, store, translator=back, question_translator=tagger
         )
         assert len(backend.seen) == n_calls == 6  # the rerun asked nothing
-    assert sorted(qa["identity"].unique()) == ["echo-model|lang:German", "echo-model|plain"]
-    german = qa[qa["persona"] == "lang:German"]
-    assert all(a.startswith("[en] echo: [German] ") for a in german["answer"])
+    assert sorted(qa["identity"].unique()) == ["echo-model|lang:de", "echo-model|plain"]
+    german = qa[qa["persona"] == "lang:de"]
+    assert all(a.startswith("[en] echo: [de] ") for a in german["answer"])
     assert all(q in {x.text for x in questions} for q in german["question"])  # English kept
+    # every row says which translator ran on its question and on its answer
+    assert set(german["question_translator"]) == {"question-tagger"}
+    assert set(german["translator"]) == {"answer-tagger"}
+    assert set(german["answer_language"]) == {"en"}
+    assert all(o.startswith("echo: [de] ") for o in german["answer_original"])
     plain = qa[qa["persona"] == "plain"]
     assert all(a.startswith("echo: ") for a in plain["answer"])
+    assert set(plain["question_translator"]) == set(plain["translator"]) == {"none"}
+    assert (plain["answer"] == plain["answer_original"].str.strip()).all()
     sent = json.loads(backend.seen[0].payload())
     assert sent[0] == {"role": "system", "content": "You are P."}
     assert set(qa["value"]) == {q.value for q in questions}

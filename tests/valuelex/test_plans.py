@@ -54,6 +54,16 @@ def test_user_data_files_are_validated(tmp_path):
         load_stems(tmp_path / "stems.json")
 
 
+@pytest.mark.parametrize("language", ["zh", "es", "ar"])
+def test_valuelex_says_it_has_no_prompts_outside_english(language):
+    assert load_prompts(language="en") == load_prompts()
+    for load in (load_prompts, load_personas):
+        with pytest.raises(ValueLexDataError, match=f"no prompts in '{language}'.*English"):
+            load(language=language)
+    with pytest.raises(ValueError, match="unknown language 'klingon'"):
+        load_prompts(language="klingon")
+
+
 def test_prompt_rotation_uses_every_prompt_evenly():
     prompts = load_prompts()
     counts = pd.Series(

@@ -37,6 +37,14 @@ COMMANDS = {
         "llmvalues.cli.valuelex:add_valuelex",
     ),
     "univar": ("UniVaR value embeddings of LLMs", "llmvalues.cli.univar:add_univar"),
+    "study": (
+        "published studies as one command: calls and cost, collection, fits, report",
+        "llmvalues.cli.study:add_study",
+    ),
+    "track": (
+        "the change over a store's collection dates of one model, as a report",
+        "llmvalues.cli.study:add_track",
+    ),
 }
 
 

@@ -41,7 +41,19 @@ def _prompts(args: argparse.Namespace) -> list[str] | None:
     return lines
 
 
-def _plan(args: argparse.Namespace, model: str, prompts: list[str] | None):
+def _factors(args: argparse.Namespace) -> dict:
+    """The languages and perturbation levels asked, checked before any model is loaded."""
+    from llmvalues.instruments.perturbations import parse_languages, parse_perturbations
+
+    if args.prompts and (args.languages != "en" or args.perturb):
+        raise InputError("--languages and --perturb apply to the IVS items, not to --prompts")
+    return {
+        "languages": parse_languages(args.languages),
+        "perturbations": parse_perturbations(args.perturb),
+    }
+
+
+def _plan(args: argparse.Namespace, model: str, prompts: list[str] | None, factors: dict):
     from llmvalues.collect.ivs import ivs_plan
     from llmvalues.collect.plan import text_plan
 
@@ -73,7 +85,27 @@ def _plan(args: argparse.Namespace, model: str, prompts: list[str] | None):
         logprobs=not args.no_logprobs,
         constrained=args.constrained,
         seed=args.seed,
+        country_names=args.country_names,
+        **factors,
     )
+
+
+def _by_language(plan):
+    """The plan split into one plan per language (cells in plan order), for re-asking."""
+    from llmvalues.collect.plan import Plan
+
+    languages = dict.fromkeys(cell.attrs.get("language", "en") for cell in plan.cells)
+    return [
+        (
+            lang,
+            Plan(
+                plan.model,
+                [c for c in plan.cells if c.attrs.get("language", "en") == lang],
+                plan.metadata,
+            ),
+        )
+        for lang in languages
+    ]
 
 
 def _cmd_collect(args: argparse.Namespace) -> int:
@@ -83,12 +115,16 @@ def _cmd_collect(args: argparse.Namespace) -> int:
 
     out = out_folder(args)
     prompts = _prompts(args)
+    factors = _factors(args)
     backend = backend_from(args)
-    plan = _plan(args, backend.model, prompts)
-    reask = Reask(reask_text(), max_attempts=args.reask + 1) if args.reask else None
+    plan = _plan(args, backend.model, prompts, factors)
+    # the re-ask is written in the language asked: one run per language when re-asking
+    runs = _by_language(plan) if args.reask and not prompts else [("en", plan)]
     with Store(store_path(args)) as store:
-        summary = collect(plan, backend, store, reask=reask, progress=not args.no_progress)
-        print(summary)
+        for language, part in runs:
+            reask = Reask(reask_text(language), max_attempts=args.reask + 1) if args.reask else None
+            summary = collect(part, backend, store, reask=reask, progress=not args.no_progress)
+            print(summary)
         wrote([store.export(out / "responses.csv", plan.keys)])
     return 0
 
@@ -96,6 +132,7 @@ def _cmd_collect(args: argparse.Namespace) -> int:
 def add_collect(parser: argparse.ArgumentParser) -> None:
     """Options of ``llmvalues collect``."""
     from llmvalues.collect.ivs import FORMATS, MODES, PERSONA_PLACES
+    from llmvalues.instruments.languages import COUNTRY_NAMES
     from llmvalues.instruments.variants import DESCRIPTOR_SETS
 
     ask = parser.add_argument_group("what to ask")
@@ -103,6 +140,25 @@ def add_collect(parser: argparse.ArgumentParser) -> None:
     ask.add_argument("--wording", default="default", help="item wording: default or tao2024")
     ask.add_argument("--descriptors", default="tao2024", choices=DESCRIPTOR_SETS)
     ask.add_argument("--countries", default="", help="'A,B,…' or 'preset:hall2025'")
+    ask.add_argument(
+        "--languages",
+        default="en",
+        help="comma-separated language codes (en,zh,es,ar,ru,de,ja,hi,fr,pt) or 'all'; "
+        "identities outside English get ' | <language>'",
+    )
+    ask.add_argument(
+        "--perturb",
+        default="",
+        metavar="LEVELS",
+        help="levels of a perturbation factor, comma-separated, '+' joins perturbations: "
+        "'none,typo:0.05,reverse+labels:letters' (docs/collection.md lists them)",
+    )
+    ask.add_argument(
+        "--country-names",
+        default="localized",
+        choices=COUNTRY_NAMES,
+        help="country names in the prompt: translated where pycountry has one, or as given",
+    )
     ask.add_argument("--paraphrases", action="store_true", help="also ask two paraphrases")
     ask.add_argument("--permute", action="store_true", help="shuffle listed options (seeded)")
     ask.add_argument("--swap-labels", action="store_true", help="letters ↔ numbers on options")
@@ -137,7 +193,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     )
     print(result.table)
     print(f"\n{result.sets} response sets, map by method={result.method}, {result.seconds:.0f} s")
-    wrote([result.store, result.responses, *result.figure])
+    wrote([result.report, result.store, result.responses, *result.figure])
     return 0
 
 

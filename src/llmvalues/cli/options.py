@@ -28,7 +28,12 @@ TABLE_SUFFIXES = (".csv", ".parquet", ".pq")
 # an --out ending like one of these is a file name given where a folder is meant
 FILE_SUFFIXES = (*TABLE_SUFFIXES, ".sqlite", ".db", ".json", ".txt", ".md", ".pdf", ".svg", ".png")
 # options that only an OpenAI-compatible server uses: given for a local backend, an error
-HTTP_OPTIONS = {"base_url": "--base-url", "rate_limit": "--rate-limit", "timeout": "--timeout"}
+HTTP_OPTIONS = {
+    "base_url": "--base-url",
+    "rate_limit": "--rate-limit",
+    "timeout": "--timeout",
+    "forced_choice": "--forced-choice",
+}
 MODEL_HELP = (
     "a bundled name (smollm2, gemma3), a GGUF file, a model directory or the id a server "
     "knows; a prefix BACKEND: picks another backend for this model (default: the bundled "
@@ -80,7 +85,11 @@ def add_out_option(parser: argparse.ArgumentParser) -> None:
 def add_model_options(parser: argparse.ArgumentParser, *, several: bool = False) -> None:
     """The options of a subcommand that talks to a model (``several``: ``--model`` repeats)."""
     from llmvalues.collect.backends import BACKENDS
-    from llmvalues.collect.backends.openai_http import DEFAULT_BASE_ENV, DEFAULT_KEY_ENV
+    from llmvalues.collect.backends.openai_http import (
+        DEFAULT_BASE_ENV,
+        DEFAULT_KEY_ENV,
+        FORCED_CHOICE,
+    )
 
     group = parser.add_argument_group("model and output")
     group.add_argument(
@@ -131,6 +140,14 @@ def add_model_options(parser: argparse.ArgumentParser, *, several: bool = False)
         default=None,
         metavar="S",
         help="seconds per HTTP request (openai backend; default 60)",
+    )
+    group.add_argument(
+        "--forced-choice",
+        default=None,
+        choices=FORCED_CHOICE,
+        help="how the server is made to answer with an option (openai backend): its GBNF "
+        "grammar, a logit bias on one-token labels, or auto (probe once, grammar first; "
+        "the default)",
     )
     group.add_argument(
         "--store",
@@ -185,6 +202,8 @@ def backend_for(spec: str | None, args: argparse.Namespace) -> Backend:
         }
         if args.timeout is not None:
             options["timeout"] = args.timeout
+        if args.forced_choice is not None:
+            options["forced_choice"] = args.forced_choice
     backend = make_backend(kind, model, **options)
     if args.concurrency is not None:
         backend.max_concurrency = args.concurrency  # the runner reads it (Backend protocol)

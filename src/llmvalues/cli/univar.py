@@ -37,27 +37,40 @@ def _cmd_collect(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from llmvalues.collect.store import Store
+    from llmvalues.instruments.perturbations import parse_languages
     from llmvalues.univar.bank import CONTROL, VALUE, load_bank
-    from llmvalues.univar.collection import collect_qa, country_identities, persona_identities
+    from llmvalues.univar.collection import (
+        BackendTranslator,
+        collect_qa,
+        country_identities,
+        language_identities,
+        persona_identities,
+    )
 
+    languages = [lang for lang in parse_languages(args.languages) if lang != "en"]
     bank = load_bank()
     questions = bank.select(VALUE, n=args.n_value, paraphrases=args.paraphrases, seed=args.seed)
     if args.n_control:
         questions += bank.select(
             CONTROL, n=args.n_control, paraphrases=args.paraphrases, seed=args.seed
         )
-    identities = persona_identities(args.personas or None) if not args.countries else []
+    others = args.countries or languages
+    identities = persona_identities(args.personas or None) if args.personas or not others else []
     identities += country_identities(args.countries or [])
+    identities += language_identities(languages)
     out = out_folder(args) / "qa.csv"
     backend = backend_from(args)
     sampling = {"temperature": args.temperature, "max_tokens": args.max_tokens}
     with Store(store_path(args)) as store:
+        translator = BackendTranslator(backend, store) if args.translate == "model" else None
         qa = collect_qa(
             backend,
             questions,
             identities,
             store,
             sampling=sampling,
+            translator=translator,
+            question_translator=translator,
             progress=not args.no_progress,
         )
     if args.append and out.is_file():
@@ -133,6 +146,19 @@ def add_univar(parser: argparse.ArgumentParser) -> None:
     col = sub.add_parser("collect", help="ask identities the bank's questions through the store")
     col.add_argument("--personas", nargs="*", default=None, help="packaged personas (default all)")
     col.add_argument("--countries", nargs="*", default=None, help="cultural-prompting countries")
+    col.add_argument(
+        "--languages",
+        default="en",
+        help="comma-separated language codes: one identity answering in each (besides en)",
+    )
+    col.add_argument(
+        "--translate",
+        default="none",
+        choices=["none", "model"],
+        help="'model': the collecting model puts questions into each identity's language and "
+        "answers back into English; 'none' keeps the English questions and the answers as "
+        "given (every QA row records which translator ran)",
+    )
     col.add_argument("--n-value", type=int, default=60, help="value questions (spread over values)")
     col.add_argument("--n-control", type=int, default=20, help="control questions")
     col.add_argument(

@@ -23,11 +23,11 @@ def _config(args: argparse.Namespace):
     from llmvalues.valuelex.resources import load_personas, load_prompts
     from llmvalues.valuelex.study import ValueLexConfig
 
-    personas = load_personas(args.personas_file)
+    personas = load_personas(args.personas_file, args.language)
     return ValueLexConfig(
         personas=personas[: args.personas] if args.personas else personas,
         n_samples=args.samples,
-        prompts=load_prompts(args.prompts_file),
+        prompts=load_prompts(args.prompts_file, args.language),
         prompts_per_respondent=args.prompts_per_respondent,
         fmt=args.format,
         min_count=args.min_count,
@@ -190,6 +190,11 @@ def _study_options(p: argparse.ArgumentParser) -> None:
     study.add_argument("--personas", type=positive_int, default=None, help="the first N personas")
     study.add_argument("--personas-file", default=None)
     study.add_argument("--prompts-file", default=None)
+    study.add_argument(
+        "--language",
+        default="en",
+        help="language of the bundled prompts and personas (ValueLex's exist in English only)",
+    )
     study.add_argument("--samples", type=positive_int, default=10, help="samples per persona")
     study.add_argument("--prompts-per-respondent", type=positive_int, default=3)
     study.add_argument("--min-count", type=int, default=2)

@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from llmvalues.collect.backends.base import DEFAULT_SAMPLING, Request
+from llmvalues.collect.options import choice_grammar, quote_gbnf
 from llmvalues.collect.plan import Cell, Plan, PlanError, make_cell
 from llmvalues.instruments import Instrument, Item, load_instrument, parse_answer
 from llmvalues.instruments.languages import COUNTRY_NAMES, check_language, country_name
@@ -51,22 +52,18 @@ def _option_labels(item, order) -> tuple[str, ...]:
     return ()
 
 
-def _quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
 def answer_grammar(item, order=None) -> str:
     """GBNF grammar that allows only a well-formed answer to ``item`` (forced choice)."""
     if item.kind == "qualities":
-        names = " | ".join(_quote(c.label) for c in item.choices)
+        names = " | ".join(quote_gbnf(c.label) for c in item.choices)
         limit = (item.max_choices or len(item.choices)) - 1
         return f'root ::= q (", " q){{0,{limit}}}\nq ::= {names}'
     if item.kind == "aims":
-        numbers = " | ".join(_quote(k) for k in item.option_map(order))
+        numbers = " | ".join(quote_gbnf(k) for k in item.option_map(order))
         return f'root ::= a ", " a\na ::= {numbers}'
     if item.labelled:
-        return "root ::= " + " | ".join(_quote(label) for _, _, label in item.option_lines(order))
-    return "root ::= " + " | ".join(_quote(k) for k in item.option_map(order))
+        return choice_grammar(label for _, _, label in item.option_lines(order))
+    return choice_grammar(item.option_map(order))
 
 
 def _request(system: str, question: str, fmt: str, persona_in: str) -> Request:

@@ -10,6 +10,7 @@ stays in ``outside``; it is never renormalised away.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Iterable, Mapping
 
 from llmvalues.collect.backends.base import Distribution
@@ -19,10 +20,41 @@ TokenProbs = Mapping[str, float]
 Continuation = Callable[[tuple[str, ...]], TokenProbs | None]
 
 
+_QUOTE = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"})
+_UNQUOTE = {"n": "\n", "r": "\r", "t": "\t"}
+_LITERAL = r'"((?:[^"\\]|\\.)*)"'
+_CHOICE = re.compile(rf"root ::= {_LITERAL}(?: \| {_LITERAL})*")
+
+
+def quote_gbnf(text: str) -> str:
+    """``text`` as a GBNF string literal."""
+    return '"' + text.translate(_QUOTE) + '"'
+
+
+def choice_grammar(labels: Iterable[str]) -> str:
+    """GBNF that allows exactly one of ``labels`` (forced choice among options)."""
+    return "root ::= " + " | ".join(quote_gbnf(str(label)) for label in labels)
+
+
+def choice_labels(grammar: str) -> tuple[str, ...] | None:
+    """The labels of a :func:`choice_grammar`; None for any other grammar."""
+    text = grammar.strip()
+    if not _CHOICE.fullmatch(text):
+        return None
+    literals = re.findall(_LITERAL, text[len("root ::= ") :])
+    return tuple(re.sub(r"\\(.)", lambda m: _UNQUOTE.get(m[1], m[1]), lit) for lit in literals)
+
+
 def merge_tokens(pairs: Iterable[tuple[str, float]]) -> dict[str, float]:
-    """Token text → probability, with leading whitespace dropped and equal texts summed."""
+    """Token text → probability, with leading whitespace dropped and equal texts summed.
+
+    Tokens without text (the end of the reply, other special tokens) are left out: their
+    probability is not on any option, so it stays outside; whitespace-only tokens go under "".
+    """
     out: dict[str, float] = {}
     for text, prob in pairs:
+        if not text:
+            continue
         key = text.lstrip()
         out[key] = out.get(key, 0.0) + prob
     return out

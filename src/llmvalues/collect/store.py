@@ -12,7 +12,7 @@ import json
 import sqlite3
 import uuid
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -91,6 +91,10 @@ ATTEMPT_COLUMNS = (
     "attrs",
     "collected_at",
 )
+_INSERT = (
+    f"INSERT INTO attempts ({', '.join(ATTEMPT_COLUMNS)}) "
+    f"VALUES ({', '.join('?' for _ in ATTEMPT_COLUMNS)})"
+)
 
 
 def now() -> str:
@@ -131,11 +135,12 @@ class Attempt:
     collected_at: str = field(default_factory=now)
 
     def row(self) -> tuple:
-        values = asdict(self)
+        """The values of the ``attempts`` columns, in order."""
+        values = {c: getattr(self, c) for c in ATTEMPT_COLUMNS}
         values["final"] = int(self.final)
         values["sampling"] = json.dumps(self.sampling, sort_keys=True, default=str)
         values["attrs"] = json.dumps(self.attrs, sort_keys=True, default=str, ensure_ascii=False)
-        return tuple(values[c] for c in ATTEMPT_COLUMNS)
+        return tuple(values.values())
 
 
 def _raw_code_probs(distribution: str | None, option_map: dict | None) -> dict[int, float] | None:
@@ -226,12 +231,8 @@ class Store:
 
     def record(self, attempt: Attempt) -> None:
         """Append one attempt, committed before returning."""
-        marks = ", ".join("?" for _ in ATTEMPT_COLUMNS)
         with self._db:
-            self._db.execute(
-                f"INSERT INTO attempts ({', '.join(ATTEMPT_COLUMNS)}) VALUES ({marks})",
-                attempt.row(),
-            )
+            self._db.execute(_INSERT, attempt.row())
 
     # ------------------------------------------------------------------ reading
 

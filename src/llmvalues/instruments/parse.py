@@ -13,6 +13,13 @@ at the token limit (``truncated=True``) is never an answer to a list item and is
 the reason of every item. Parsing reads at most
 :data:`~llmvalues.instruments.reply.MAX_REPLY_CHARS` characters (the cut is recorded), in
 time linear in what it reads.
+
+A reply is read in the language its item was asked in (``Item.language``) and in English:
+digits of any script, number words, labels, quality and aim names, refusals, hedges,
+negations and echoed scales in that language (:mod:`llmvalues.instruments.lexicon`), with
+the matching rules of :mod:`llmvalues.instruments.reply` (whole words in scripts written with
+spaces; Chinese characters and kana anywhere). Outside English a negation also scopes what
+precedes it in its clause ("7 नहीं", "重要ではない").
 """
 
 from __future__ import annotations
@@ -24,14 +31,19 @@ from functools import cache
 from numbers import Integral
 from typing import Any
 
+from llmvalues.instruments import lexicon
 from llmvalues.instruments.items import Item, load_instrument
+from llmvalues.instruments.lexicon import CJK, MARKS, bounded
 from llmvalues.instruments.recode import postmaterialist_index
 from llmvalues.instruments.reply import (
+    NEGATION_WINDOW,
     Clauses,
     Reply,
     hedge,
     is_refusal,
     negators,
+    normalise,
+    phrases_regex,
     prepare,
     refuses,
 )
@@ -62,36 +74,8 @@ class Parsed:
         return self.status == OK
 
 
-# Written-out labels beyond the item's own label text, keyed by (item, raw code).
-_SYNONYMS: dict[str, dict[int, tuple[str, ...]]] = {
-    "g006": {
-        1: ("very proud", "extremely proud"),
-        2: ("quite proud", "fairly proud", "somewhat proud", "rather proud"),
-        3: ("not very proud",),
-        4: ("not at all proud", "not proud at all"),
-    },
-    "a008": {
-        1: ("very happy",),
-        2: ("quite happy", "fairly happy", "rather happy", "somewhat happy"),
-        3: ("not very happy",),
-        4: ("not at all happy", "not happy at all"),
-    },
-    "e018": {
-        1: ("a good thing", "good thing"),
-        2: ("don't mind", "do not mind", "wouldn't mind", "would not mind", "indifferent"),
-        3: ("a bad thing", "bad thing"),
-    },
-    "e025": {
-        1: ("have done", "have signed", "i signed", "already signed", "have already signed"),
-        2: ("might do", "might sign", "could sign", "would consider", "might consider"),
-        3: ("would never", "never sign", "never do it", "never under any"),
-    },
-    "a165": {
-        1: ("most people can be trusted", "can be trusted"),
-        2: ("very careful", "need to be careful", "be careful", "can't be too careful"),
-    },
-}
-
+# English's names of the child qualities and national aims (patterns; the other languages'
+# names, and English's plain synonyms, come from the lexicon).
 _QUALITY_PATTERNS: dict[str, tuple[str, ...]] = {
     "manners": (r"good manners", r"manners", r"politeness"),
     "independence": (r"independence", r"independent"),
@@ -148,37 +132,78 @@ class _Mention:
 
 
 class _Phrases:
-    """Whole-word phrases → keys, found left to right, longest alternative first."""
+    """Whole-word phrases → keys, found left to right, longest alternative first.
 
-    def __init__(self, phrases: Mapping[Any, Sequence[str]]):
-        ranked = sorted(
-            ((p, key) for key, ps in phrases.items() for p in ps), key=lambda t: -len(t[0])
+    ``patterns`` are regular expressions of words in Latin letters (English's); ``literal``
+    are phrases normalised as replies are, bounded by what their ends are (a phrase in
+    Chinese characters or kana matches anywhere).
+    """
+
+    def __init__(
+        self,
+        patterns: Mapping[Any, Sequence[str]],
+        literal: Mapping[Any, Sequence[str]] | None = None,
+    ):
+        entries = [(p, key, "a", "a") for key, ps in patterns.items() for p in ps]
+        entries += [
+            (re.escape(p), key, p[0], p[-1])
+            for key, ps in (literal or {}).items()
+            for p in dict.fromkeys(ps)
+            if p
+        ]
+        ranked = sorted(entries, key=lambda t: -len(t[0]))
+        self.keys = [key for _, key, _, _ in ranked]
+        self.regex = re.compile(
+            "|".join(f"({bounded(p, first, last)})" for p, _, first, last in ranked) or "(?!)"
         )
-        self.keys = [key for _, key in ranked]
-        self.regex = re.compile("|".join(f"(?<![a-z])({p})(?![a-z])" for p, _ in ranked))
 
     def find(self, text: str, clauses: Clauses | None = None) -> list[_Mention]:
-        found = []
-        for m in self.regex.finditer(text):
-            negated = clauses.negated(m.start()) if clauses else False
-            found.append(_Mention(m.start(), m.end(), self.keys[m.lastindex - 1], negated))
-        return found
+        """The phrases of ``text``; with ``clauses``, each marked negated or not (the
+        negations inside the other phrases found do not count)."""
+        found = [
+            (m.start(), m.end(), self.keys[m.lastindex - 1]) for m in self.regex.finditer(text)
+        ]
+        if clauses is None:
+            return [_Mention(*f) for f in found]
+        masked = clauses.masking((start, end) for start, end, _ in found)
+        return [_Mention(start, end, key, masked.negated(start, end)) for start, end, key in found]
 
 
-_QUALITIES = _Phrases(_QUALITY_PATTERNS)
-_AIMS = _Phrases(_AIM_PATTERNS)
+def _normalised(phrases: Sequence[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(filter(None, map(normalise, phrases))))
 
 
 @cache
-def _label_phrases(code: str, labels: tuple[tuple[int, str], ...]) -> _Phrases:
-    phrases = {raw: (label.lower(),) for raw, label in labels}
-    for raw, extra in _SYNONYMS.get(code, {}).items():
-        phrases[raw] = tuple(dict.fromkeys(phrases.get(raw, ()) + extra))
-    return _Phrases({raw: tuple(re.escape(p) for p in ps) for raw, ps in phrases.items()})
+def _choice_phrases(kind: str, language: str, choices: tuple[tuple[str, str], ...]) -> _Phrases:
+    """English's patterns, the item's own names and the lexicon's names in its language."""
+    literal: dict[str, tuple[str, ...]] = {key: (label,) for key, label in choices}
+    for lang in dict.fromkeys(("en", language)):
+        for key, names in lexicon.choice_phrases(kind, lang).items():
+            literal[key] = literal.get(key, ()) + names
+    patterns = _QUALITY_PATTERNS if kind == "qualities" else _AIM_PATTERNS
+    return _Phrases(patterns, {key: _normalised(ps) for key, ps in literal.items()})
+
+
+def _choices(item: Item) -> _Phrases:
+    choices = tuple((c.key, c.label) for c in item.choices)
+    return _choice_phrases(item.kind, item.language, choices)
+
+
+@cache
+def _label_phrases(code: str, language: str, labels: tuple[tuple[int, str], ...]) -> _Phrases:
+    """The item's labels, English's labels and the lexicon's synonyms in both languages."""
+    phrases = {raw: (label,) for raw, label in labels}
+    english = load_instrument()[code].labels if code in load_instrument() else {}
+    for raw, label in english.items():
+        phrases[raw] = (*phrases.get(raw, ()), label)
+    for lang in dict.fromkeys(("en", language)):
+        for raw, extra in lexicon.label_synonyms(code, lang).items():
+            phrases[raw] = phrases.get(raw, ()) + extra
+    return _Phrases({}, {raw: _normalised(ps) for raw, ps in phrases.items()})
 
 
 def _labels(item: Item) -> _Phrases:
-    return _label_phrases(item.code, tuple(sorted(item.labels.items())))
+    return _label_phrases(item.code, item.language, tuple(sorted(item.labels.items())))
 
 
 def _mask(text: str, mentions: Sequence[_Mention]) -> str:
@@ -192,7 +217,9 @@ def _mask(text: str, mentions: Sequence[_Mention]) -> str:
     return "".join([*parts, text[last:]])
 
 
-_WORD = re.compile(r"[a-z0-9']+")
+# a word: a run of letters, digits, marks and apostrophes; in Chinese and Japanese, which
+# have no word breaks, each character counts as a word
+_WORD = re.compile(rf"[{CJK}]|(?:(?![{CJK}])[\w'{MARKS}])+")
 
 
 def _with_notes(reply: Reply, detail: str) -> str:
@@ -205,27 +232,34 @@ def _fail(reply: Reply, status: str, detail: str) -> Parsed:
 
 def _no_answer(reply: Reply, detail: str) -> Parsed:
     """Not an answer: a refusal when the reply declines, else invalid with ``detail``."""
-    if refuses(reply.text):
+    if refuses(reply.text, reply.language):
         return _fail(reply, REFUSAL, f"declined or disclaimed instead of answering ({detail})")
     return _fail(reply, INVALID, detail)
 
 
 def _finish(code: int, reply: Reply, detail: str = "") -> Parsed:
-    if refuses(reply.text):
+    if refuses(reply.text, reply.language):
         detail = (detail + "; " if detail else "") + "answer given after a disclaimer"
     return Parsed(code, OK, _with_notes(reply, detail))
 
 
-def _first_problem(reply: Reply, text: str | None = None) -> Parsed | None:
+def _first_problem(
+    reply: Reply, text: str | None = None, phrases: _Phrases | None = None
+) -> Parsed | None:
     """The reasons that apply before any reading: empty, unreadable, hedged.
 
-    ``text`` is the reply as read for hedges (scale restatements removed); default the reply.
+    ``text`` is the reply as read for hedges (scale restatements removed; default the
+    reply), with the item's own ``phrases`` (labels, names) blanked: a label may hold a
+    word that hedges elsewhere ("可能会签", "might sign").
     """
     if not reply.text:
         return _fail(reply, INVALID, "empty reply")
     if reply.problem:
         return _fail(reply, INVALID, reply.problem)
-    found = hedge(reply.text if text is None else text)
+    text = reply.text if text is None else text
+    if phrases is not None:
+        text = _mask(text, phrases.find(text))
+    found = hedge(text, reply.language)
     if found:
         return _no_answer(reply, f"hedges ('{found}'); not one answer")
     return None
@@ -289,7 +323,9 @@ def shown_map(item: Item | str, option_map: Mapping[Any, int] | None = None) -> 
 
 # ---------------------------------------------------------------- numbers
 
-_NUMBER = re.compile(r"(?<![\w.])(-?\d+(?:\.\d+)?)(?![\w]|\.\d)")
+# a number stands apart from letters and digits; beside a Chinese character or kana it is
+# apart ("我给7分", "7です")
+_NUMBER = re.compile(rf"(?:(?<=[{CJK}])|(?<![\w.]))(-?\d+(?:\.\d+)?)(?:(?=[{CJK}])|(?![\w]|\.\d))")
 _PERCENT = re.compile(r"\d ?%|\bper ?cent(?:age)?\b")
 _NUMBER_WORDS = {
     "zero": 0,
@@ -315,47 +351,131 @@ _ONE_AFTER_CUE = re.compile(rf"\b({_CUE})one\b")
 _ONE_FIRST = re.compile(r"^one\b|\bone(?= ?(?:to|-|out of|/) ?\d)")
 
 
-def _number_words(text: str) -> str:
-    """Number words as digits ("seven" → 7); "one" only first, after a cue or in "one to …"."""
+def _number_words(text: str, language: str) -> str:
+    """Number words as digits ("seven" → 7); "one" only first, after a cue or in "one to …".
+
+    In another language also its number words (:func:`lexicon.number_word_pattern`), and a
+    reply that is only a word that is also a common word ("un", "一", "एक") reads as that
+    number.
+    """
     text = _NUMBER_WORD.sub(lambda m: str(_NUMBER_WORDS[m.group(1)]), text)
     text = _ONE_AFTER_CUE.sub(lambda m: m.group(1) + "1", text)
-    return _ONE_FIRST.sub("1", text)
+    text = _ONE_FIRST.sub("1", text)
+    if language == "en":
+        return text
+    values = lexicon.number_words(language)
+    whole = lexicon.read_number(text, language)
+    if whole is not None and not any(ch.isdigit() for ch in text):
+        return str(whole)
+    pattern = lexicon.number_word_pattern(language)
+    return pattern.sub(lambda m: str(values[m["number"]]) if m["number"] else m[0], text)
 
 
-_FRACTION = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?) ?(?:/|out of) ?(\d+)(?![\d.])")
-_RANGE = re.compile(
-    r"(?:\b(?:between|from) )?(?<![\d.])(\d+) ?(?:-|to|through|and) ?(\d+)(?![\d.])"
-)
+@dataclass(frozen=True)
+class _ScaleWords:
+    """How a language writes a fraction, a range and an echoed anchor of a scale."""
+
+    fraction: re.Pattern  # (part) (whole)
+    fraction_reversed: re.Pattern | None  # (whole) (part): Hindi "10 में से 8"
+    range: re.Pattern
+    means: str  # regex of the words tying a number to its label ("means", "表示")
+    copulas: str  # regex of the words that do so before a label only ("is", "は")
+    size: re.Pattern | None  # a number naming the scale's size ("10的量表", "10段階")
+
+
+def _words_regex(language: str, kind: str) -> str | None:
+    found = lexicon.words(language, kind)
+    return phrases_regex(found) if found else None
+
+
+@cache
+def _scale_words(language: str) -> _ScaleWords:
+    out_of, reversed_, ranges, means, copulas, size = (
+        _words_regex(language, kind) if language != "en" else None
+        for kind in ("out_of", "out_of_reversed", "ranges", "means", "copulas", "scale_words")
+    )
+    between = "|".join(filter(None, ["/|out of", out_of]))
+    joins = "|".join(filter(None, ["-|to|through|and", ranges]))
+    return _ScaleWords(
+        fraction=re.compile(rf"(?<![\d.])(\d+(?:\.\d+)?) ?(?:{between}) ?(\d+)(?![\d.])"),
+        fraction_reversed=(
+            re.compile(rf"(?<![\d.])(\d+) ?(?:{reversed_}) ?(\d+(?:\.\d+)?)(?![\d.])")
+            if reversed_
+            else None
+        ),
+        range=re.compile(rf"(?:\b(?:between|from) )?(?<![\d.])(\d+) ?(?:{joins}) ?(\d+)(?![\d.])"),
+        means=means or "(?!)",
+        copulas=copulas or "(?!)",
+        size=re.compile(rf"(?<![\d.])\d+ ?(?:{size})") if size else None,
+    )
+
+
 _ANCHOR_VERBS = r"(?:means|meaning|being|represents|stands for|=|is for|indicates|signifies)"
 _ANCHOR_WORDS = r"(?:very|not|never|always|totally|completely|extremely)"
 
 
 @cache
-def _anchor(code: str, labels: tuple[tuple[int, str], ...]) -> re.Pattern:
-    """ "10 means very important", "10 is always justifiable", "the number 10 is …": restated."""
-    phrases = _label_phrases(code, labels).regex.pattern
-    return re.compile(
+def _anchor(code: str, language: str, labels: tuple[tuple[int, str], ...]) -> re.Pattern:
+    """ "10 means very important", "10 is always justifiable", "the number 10 is …": restated.
+
+    Outside English also "<number> <means> [label]", "<number> <copula> <label>" and
+    "<means> <number> [label]" (Arabic "يعني 1 …") in the item's language.
+    """
+    phrases = _label_phrases(code, language, labels).regex.pattern
+    english = (
         rf"(?<![\d.])\d+ ?(?:{_ANCHOR_VERBS}(?: ?(?:{phrases}))?|is (?:{phrases}|{_ANCHOR_WORDS}))"
-        r"(?![a-z])|\bthe number \d+ (?:is|represents|signifies|means|stands)\b"
+        r"(?![a-z])"
+    )
+    if language == "en":
+        return re.compile(english)
+    words = _scale_words(language)
+    return re.compile(
+        rf"{english}|(?<![\d.])\d+ ?(?:{words.means})(?: ?(?:{phrases}))?"
+        rf"|(?<![\d.])\d+ ?(?:{words.copulas}) ?(?:{phrases})"
+        rf"|(?:{words.means}) ?\d+(?![\d.])(?: ?(?:{phrases}))?"
     )
 
 
-def _strip_scale_echo(text: str, item: Item, shown_high: int) -> tuple[str, str | None, list[str]]:
-    """Scale restatements removed ("1 to 10", "8/10" → 8, "1 means …").
+@cache
+def _discussion(language: str) -> re.Pattern:
+    """ "the number 10 is …", "El 10 es …", "El 10 punto de 10 es …": a number as the subject
+    of a sentence is talked about, not given as the answer."""
+    english = r"\bthe number \d+ (?:is|represents|signifies|means|stands)\b"
+    subjects = _words_regex(language, "number_subjects") if language != "en" else None
+    if subjects is None:
+        return re.compile(english)
+    words = _scale_words(language)
+    unit = f"(?: ?(?:{_words_regex(language, 'units') or '(?!)'}))?"
+    part = rf"\d+{unit}(?: ?(?:{_words_regex(language, 'out_of') or '(?!)'}) ?\d+{unit})?"
+    return re.compile(
+        rf"{english}|(?:{subjects}) ?(?<![\d.]){part} ?(?:{words.copulas}|{words.means})"
+    )
 
-    Returns the text, why it is not one answer (a range, a fraction of another scale) and
-    the anchors restated ("10 is always justifiable").
-    """
+
+@dataclass(frozen=True)
+class _Echo:
+    """A scale reply with its restatements removed, and what they were."""
+
+    text: str
+    problem: str | None  # why it is not one answer (a range, a fraction of another scale)
+    anchors: list[str]  # restated anchors ("10 is always justifiable")
+    discussed: set[int]  # numbers talked about ("the number 10 is …")
+
+
+def _strip_scale_echo(text: str, item: Item, shown_high: int) -> _Echo:
+    """Scale restatements removed ("1 to 10", "8/10" → 8, "1 means …", "the number 10 is")."""
     problem: list[str] = []
     anchors: list[str] = []
+    discussed: set[int] = set()
     bounds = {(item.lowest, item.highest), (1, shown_high)}
+    words = _scale_words(item.language)
 
-    def fraction(m: re.Match) -> str:
-        if int(m.group(2)) != shown_high:
+    def fraction(m: re.Match, part: int = 1, whole: int = 2) -> str:
+        if int(m.group(whole)) != shown_high:
             problem.append(
                 f"'{m.group(0)}' is a fraction of another scale (this one ends at {shown_high})"
             )
-        return f" {m.group(1)} "
+        return f" {m.group(part)} "
 
     def scale_range(m: re.Match) -> str:
         if (int(m.group(1)), int(m.group(2))) not in bounds:
@@ -366,13 +486,24 @@ def _strip_scale_echo(text: str, item: Item, shown_high: int) -> tuple[str, str 
         anchors.append(m.group(0))
         return " " * len(m.group(0))
 
-    text = _anchor(item.code, tuple(sorted(item.labels.items()))).sub(anchor, text)
-    text = _FRACTION.sub(fraction, text)
-    text = _RANGE.sub(scale_range, text)
-    return text, (problem[0] if problem else None), anchors
+    def discussion(m: re.Match) -> str:
+        discussed.update(int(n) for n in re.findall(r"\d+", m.group(0)))
+        return anchor(m)
+
+    labels = tuple(sorted(item.labels.items()))
+    text = _discussion(item.language).sub(discussion, text)
+    text = _anchor(item.code, item.language, labels).sub(anchor, text)
+    if words.size is not None:
+        text = words.size.sub(anchor, text)
+    if words.fraction_reversed is not None:
+        text = words.fraction_reversed.sub(lambda m: fraction(m, part=2, whole=1), text)
+    text = words.fraction.sub(fraction, text)
+    text = words.range.sub(scale_range, text)
+    return _Echo(text, problem[0] if problem else None, anchors, discussed)
 
 
-_ENUMERATOR = re.compile(r"(?m)^(?:- )?(\d+)[.)] (?=[a-z0-9])")
+# a list number opens a line, or follows a Chinese or Japanese full stop ("。1. …")
+_ENUMERATOR = re.compile(rf"(?m)(?:^|(?<=\u3002))(?:- )?(\d+)(?:[.)] (?=\w)|[.)\u3001](?=[{CJK}]))")
 
 
 def _list_marker(text: str, labels: list[_Mention]) -> tuple[str, str | None]:
@@ -397,29 +528,22 @@ def _list_marker(text: str, labels: list[_Mention]) -> tuple[str, str | None]:
 # places a reply at that end ("I am proud", "always justifiable"); negated, at the other
 # ("not at all proud", "I would not consider it justifiable"). A few phrases fit one end
 # only. A number in the other half of the scale contradicts them.
-_CONCEPTS: dict[str, tuple[tuple[str, ...], str]] = {
-    "f063": (("important",), "high"),
-    "f120": (("justifiable", "justified", "acceptable"), "high"),
-    "f118": (("justifiable", "justified", "acceptable"), "high"),
-    "g006": (("proud",), "low"),
-    "a008": (("happy",), "low"),
-}
-_LOW_END = {
-    "f063": ("unimportant",),
-    "f120": ("morally wrong", "reprehensible", "immoral", "unjustifiable", "unacceptable"),
-    "f118": ("morally wrong", "reprehensible", "immoral", "unjustifiable", "unacceptable"),
-}
+# The words are the lexicon's ("concepts", "low_end"), in English and the item's language.
+_CONCEPT_END = {"f063": "high", "f120": "high", "f118": "high", "g006": "low", "a008": "low"}
 
 
 @cache
-def _end_phrases(code: str) -> _Phrases:
+def _end_phrases(code: str, language: str) -> _Phrases:
     """The item's concept words and one-end phrases → "concept" / "low"."""
-    words, _ = _CONCEPTS.get(code, ((), "high"))
+    languages = tuple(dict.fromkeys(("en", language)))
     return _Phrases(
+        {},
         {
-            "concept": tuple(map(re.escape, words)),
-            "low": tuple(map(re.escape, _LOW_END.get(code, ()))),
-        }
+            key: _normalised(
+                [w for lang in languages for w in lexicon.item_words(lang, kind, code)]
+            )
+            for key, kind in (("concept", "concepts"), ("low", "low_end"))
+        },
     )
 
 
@@ -433,12 +557,12 @@ def _contradiction(item: Item, text: str, clauses: Clauses, code: int, labels) -
         if other:
             written = ", ".join(repr(item.labels[c]) for c in other)
             return f"its number contradicts the label {written}"
-    if item.code not in _CONCEPTS:
+    if item.code not in _CONCEPT_END:
         return None
-    named = _CONCEPTS[item.code][1]
+    named = _CONCEPT_END[item.code]
     other_end = {"low": "high", "high": "low"}[named]
     half = "low" if code <= (item.lowest + item.highest) / 2 else "high"
-    for m in _end_phrases(item.code).find(text, clauses):
+    for m in _end_phrases(item.code, item.language).find(text, clauses):
         if m.key == "low":
             end = "low" if not m.negated else None
         else:
@@ -457,15 +581,16 @@ def _read_scale(item: Item, reply: Reply, shown: Mapping[str, int]) -> Parsed:
     ``shown`` maps the number shown to the respondent to the raw code (permuted options).
     """
     mapping = {int(k): v for k, v in shown.items()}
-    text, problem, anchors = _strip_scale_echo(_number_words(reply.text), item, max(mapping))
-    failed = _first_problem(reply, text)
+    echo = _strip_scale_echo(_number_words(reply.text, reply.language), item, max(mapping))
+    text, problem, anchors = echo.text, echo.problem, echo.anchors
+    failed = _first_problem(reply, text, _labels(item))
     if failed:
         return failed
     if problem:
         return _fail(reply, INVALID, problem)
     if _PERCENT.search(text):
         return _fail(reply, INVALID, "a percentage is not a point of the scale")
-    clauses = Clauses(text)
+    clauses = Clauses(text, reply.language)
     labels = _labels(item).find(text, clauses)
     marked, problem = _list_marker(text, labels)
     if problem:
@@ -475,8 +600,9 @@ def _read_scale(item: Item, reply: Reply, shown: Mapping[str, int]) -> Parsed:
         note = "the '1.' opening the reply marks a list item, not an answer"
         text = marked
     numbers = list(_NUMBER.finditer(text))
+    beside_labels = clauses.masking((m.start, m.end) for m in labels)
     for m in numbers:
-        if clauses.negated(m.start()):
+        if beside_labels.negated(m.start(), m.end()):
             return _no_answer(reply, f"negates {m.group(1)}; not an answer")
     values = sorted({float(m.group(1)) for m in numbers})
     if len(values) > 1:
@@ -484,6 +610,16 @@ def _read_scale(item: Item, reply: Reply, shown: Mapping[str, int]) -> Parsed:
         return _fail(reply, INVALID, f"several numbers ({listed}); no single answer")
     if not values and anchors:
         return _fail(reply, INVALID, f"restates the scale ('{anchors[0].strip()} …'), no answer")
+    restated = {int(n) for a in anchors for n in re.findall(r"\d+", a)}
+    if values and values[0] in echo.discussed:
+        return _fail(reply, INVALID, f"talks about the number {values[0]:g}, not an answer")
+    if values and values[0] in restated and len(anchors) > 1:
+        return _fail(
+            reply,
+            INVALID,
+            f"restates the scale ('{anchors[0].strip()} …') and its only number, "
+            f"{values[0]:g}, is one the restatement ties to a label",
+        )
     if values:
         value = values[0]
         if value != int(value):
@@ -520,7 +656,7 @@ def _label_answer(
         lines = _mask(text, affirmed).split("\n")  # a line said again and again counts once
         others = len(_WORD.findall("\n".join(dict.fromkeys(line.strip() for line in lines))))
         label = item.labels[codes[0]]
-        beside = next(negators(_mask(text, labels)), None)
+        beside = next(negators(_mask(text, labels), reply.language), None)
         if beside:
             return _fail(
                 reply, INVALID, f"the label {label!r} stands beside '{beside.group(0)}'; unclear"
@@ -541,16 +677,28 @@ def _label_answer(
 
 # ---------------------------------------------------------------- lettered options
 
-_LETTER_CUE = re.compile(
+_LETTER_CUES = (
     r"\b(?:option|answer|choice|response|letter|choose|chose|pick|select|go with|i'd say"
-    r"|i would say)(?: is| would be)? ?[:=-]? ?\(?([a-z])\)?(?![a-z'])"
+    r"|i would say)"
 )
+
+
+@cache
+def _letter_cue(language: str) -> re.Pattern:
+    """ "option b", "my answer is b" (and the item's language's cues: "respuesta: b")."""
+    cues, copulas = _LETTER_CUES, " is| would be"
+    if language != "en":
+        cues += "|" + (_words_regex(language, "cues") or "(?!)")
+        copulas += "|" + "|".join(" " + c for c in _normalised(lexicon.words(language, "copulas")))
+    return re.compile(rf"(?:{cues})(?:{copulas})? ?[:=-]? ?\(?([a-z])\)?(?![a-z'])")
+
+
 _LEADING_LETTER = re.compile(r"(?m)^\(?([a-z]) ?(?:[.:)\]]|- |$)")
 _PAREN_LETTER = re.compile(r"\(([a-z])\)")
 _CAPITAL = re.compile(r"(?<![A-Za-z'])([A-Z])(?![A-Za-z'])")
 # a capital in running text is a letter only first, or where its phrase ends ("I think B.")
-_LETTER_END = re.compile(r" ?(?:[.!,;:)\]]|-(?= )|\n|$)")
-_NEXT_WORD = re.compile(r" ?([a-z0-9][a-z0-9'-]*)")
+_LETTER_END = re.compile(rf" ?(?:[.!,;:)\]\u3002\u3001]|-(?= )|\n|$|(?=[{CJK}]))")
+_NEXT_WORD = re.compile(rf" ?((?![{CJK}])[^\W_][\w'-]*)")
 # words after which "a"/"A" is the letter, not the article ("A or B", "A is my answer")
 _LETTER_FOLLOWERS = frozenset(
     {"or", "and", "nor", "then", "but", "because", "since", "as", "is", "was", "vs", "fits"}
@@ -586,10 +734,11 @@ def _letters(reply: Reply) -> list[tuple[str, int, bool, bool]]:
     if len(bare) == 1:
         return [(bare, text.index(bare), True, True)]
     found = []
-    for pattern in (_LETTER_CUE, _LEADING_LETTER, _PAREN_LETTER):
+    cue = _letter_cue(reply.language)
+    for pattern in (cue, _LEADING_LETTER, _PAREN_LETTER):
         for m in pattern.finditer(text):
             letter = m.group(1)
-            if letter == "i" or (pattern is _LETTER_CUE and _article(text, letter, m.end(1))):
+            if letter == "i" or (pattern is cue and _article(text, letter, m.end(1))):
                 continue
             found.append((letter, m.start(1), True, True))
     same_length = len(cased) == len(text)
@@ -604,28 +753,41 @@ def _letters(reply: Reply) -> list[tuple[str, int, bool, bool]]:
     return found
 
 
+def _negated_on_its_line(clauses: Clauses, position: int, language: str) -> bool:
+    """Outside English, a negation after a letter on its line ("A. no") negates it."""
+    if language == "en":
+        return False
+    end = clauses.masked.find("\n", position)
+    end = min(len(clauses.masked) if end < 0 else end, position + NEGATION_WINDOW)
+    return next(negators(clauses.masked, language, position + 1, end), None) is not None
+
+
 def _read_options(item: Item, reply: Reply, mapping: Mapping[str, int]) -> Parsed:
     """An option letter (A, B, …) or, in a short reply, its written-out label → raw code.
 
     Letters count only as standalone tokens ("B", "(b)", "Option B", "B."), never inside
     words, as the article "a" ("My answer is a bit complicated") or as the pronoun "I".
     """
-    failed = _first_problem(reply)
+    failed = _first_problem(reply, phrases=_labels(item))
     if failed:
         return failed
     text = reply.text
     number = _NUMBER.search(text)
     if number:
         return _fail(reply, INVALID, f"the number {number.group(1)} beside the option letters")
-    clauses = Clauses(text)
+    clauses = Clauses(text, reply.language)
+    labels = _labels(item).find(text, clauses)
+    beside_labels = clauses.masking((m.start, m.end) for m in labels)
     letters = _letters(reply)
     for letter, position, _, _ in letters:
-        if letter.upper() in mapping and clauses.negated(position):
+        if letter.upper() in mapping and (
+            beside_labels.negated(position, position + 1)
+            or _negated_on_its_line(beside_labels, position, reply.language)
+        ):
             return _no_answer(reply, f"negates option {letter.upper()}; not an answer")
     named = sorted({letter.upper() for letter, *_ in letters if letter.upper() in mapping})
     known = sorted({ltr.upper() for ltr, _, _, answers in letters if answers} & set(mapping))
     unknown = sorted({ltr.upper() for ltr, _, explicit, _ in letters if explicit} - set(mapping))
-    labels = _labels(item).find(text, clauses)
     if unknown and not known:
         valid = ", ".join(sorted(mapping))
         return _fail(reply, OUT_OF_RANGE, f"option {'/'.join(unknown)} does not exist ({valid})")
@@ -646,12 +808,47 @@ def _read_options(item: Item, reply: Reply, mapping: Mapping[str, int]) -> Parse
 # ---------------------------------------------------------------- lists (Y003, Y002)
 
 _NEGATION_GAPS_AFTER = (" ", " is ", " are ", " was ", " were ")
+_NONE = r"none|none of them|none of these|none of the above|no quality"
+_PERIOD = r"\b(?:over |in |for )?the next (?:10|ten) years\b"
+# a word of a list reply: a run of letters (and marks), or one Chinese character or kana
+_LIST_WORD = re.compile(rf"[{CJK}]|(?:(?![{CJK}])(?:[^\W\d_]|[{MARKS}]))+")
 
 
-_JOIN = re.compile(r" ?(?:,|and|or|&|/)? ?(?:also )?")
+@dataclass(frozen=True)
+class _ListWords:
+    """How a language joins names in a list, says "none", and what a list of numbers holds."""
+
+    joined: re.Pattern  # the gap between two joined names (", ", " and ", "、")
+    gaps_after: tuple[str, ...]  # between a name and the negation after it
+    none: re.Pattern
+    period: re.Pattern  # "the next ten years" of the national aims question
+    allowed: frozenset[str]  # words a reply of list numbers may hold beside them
 
 
-def _coordinated(text: str, mentions: list[_Mention], i: int, before: bool) -> bool:
+@cache
+def _list_words(language: str) -> _ListWords:
+    languages = tuple(dict.fromkeys(("en", language)))
+    joins, none, period = (
+        _words_regex(language, kind) if language != "en" else None
+        for kind in ("joins", "none", "period")
+    )
+    gaps = _NEGATION_GAPS_AFTER
+    if language != "en":
+        copulas = _normalised(lexicon.words(language, "copulas"))
+        gaps += ("", *(f" {c} " for c in copulas))
+    allowed = {w for lang in languages for w in _normalised(lexicon.words(lang, "list_words"))}
+    return _ListWords(
+        joined=re.compile(rf" ?(?:,|and|or|&|/{'|' + joins if joins else ''})? ?(?:also )?"),
+        gaps_after=gaps,
+        none=re.compile(rf"(?:{_NONE}{'|' + none if none else ''})[ .!\u3002]*"),
+        period=re.compile(_PERIOD + (f"|{period}" if period else "")),
+        allowed=frozenset(allowed | {ch for w in allowed for ch in w if re.match(f"[{CJK}]", ch)}),
+    )
+
+
+def _coordinated(
+    text: str, mentions: list[_Mention], i: int, before: bool, language: str = "en"
+) -> bool:
     """Is mention ``i`` joined to a neighbouring mention ("faith and obedience")?"""
     j = i - 1 if before else i + 1
     if not 0 <= j < len(mentions):
@@ -661,34 +858,37 @@ def _coordinated(text: str, mentions: list[_Mention], i: int, before: bool) -> b
         if before
         else text[mentions[i].end : mentions[j].start]
     )
-    return bool(re.fullmatch(r" ?(?:,|and|or|&|/)? ?(?:also )?", gap))
+    return bool(_list_words(language).joined.fullmatch(gap))
 
 
-def _apply_negations(text: str, mentions: list[_Mention]) -> tuple[list[_Mention], str | None]:
+def _apply_negations(
+    text: str, mentions: list[_Mention], language: str = "en"
+) -> tuple[list[_Mention], str | None]:
     """Mark mentions negated by a negation right beside them; any other negation is unclear.
 
     "Hard work and not obedience" negates obedience; "obedience is not important" negates
     obedience. The scope is unclear, and the reply not read, when the negation stands
     apart from every mention ("I don't think obedience …") or beside a mention joined to
     another ("not obedience and faith", "faith and obedience are not important").
-    Negations inside a phrase ("not being selfish") belong to the phrase.
+    Negations inside a phrase ("not being selfish") belong to the phrase. Outside English
+    a negation may also touch the name ("不服从", "従順ではない").
     """
     masked = _mask(text, mentions)
     starts = {m.start: i for i, m in enumerate(mentions)}
     ends = {m.end: i for i, m in enumerate(mentions)}
     negated = set()
-    for neg in negators(masked):
-        before = neg.end() + 1 if text[neg.end() : neg.end() + 1] == " " else None
+    for neg in negators(masked, language):
+        before = neg.end() + 1 if text[neg.end() : neg.end() + 1] == " " else neg.end()
         target, after_mention = starts.get(before), False
         if target is None:
-            for gap in _NEGATION_GAPS_AFTER:
+            for gap in _list_words(language).gaps_after:
                 if (
                     text[neg.start() - len(gap) : neg.start()] == gap
                     and neg.start() - len(gap) in ends
                 ):
                     target, after_mention = ends[neg.start() - len(gap)], True
                     break
-        if target is None or _coordinated(text, mentions, target, before=after_mention):
+        if target is None or _coordinated(text, mentions, target, after_mention, language):
             return mentions, f"the negation '{neg.group(0)}' has no clear scope"
         negated.add(target)
     return [_Mention(m.start, m.end, m.key, i in negated) for i, m in enumerate(mentions)], None
@@ -700,39 +900,14 @@ def _restates_list(positions: list[int]) -> bool:
 
 
 _LIST_SPAN = re.compile(r"(?<![\d.])\d+ ?(?:/|-|to) ?\d+(?![\d.])")
-_LIST_NUMBER = re.compile(r"(?<![\w.])(-?\d+(?:\.\d+)?)(?![\w]|\.\d)")
-_NUMBER_LIST_WORDS = frozenset(
-    {
-        "and",
-        "answer",
-        "number",
-        "numbers",
-        "qualities",
-        "choose",
-        "chose",
-        "select",
-        "pick",
-        "the",
-        "are",
-        "would",
-        "aims",
-        "first",
-        "second",
-        "most",
-        "important",
-        "then",
-        "json",
-    }
-)
-_NONE = re.compile(r"(?:none|none of them|none of these|none of the above|no quality)[ .!]*")
 
 
 def _list_numbers(masked: str, mentions: list[_Mention]) -> tuple[list[re.Match], list[re.Match]]:
     """Numbers of a list reply split into markers ("1. Independence") and free numbers."""
     starts = {m.start for m in mentions}
     markers, free = [], []
-    for m in _LIST_NUMBER.finditer(masked):
-        follow = re.match(r"[.):]? ?", masked[m.end() : m.end() + 3])
+    for m in _NUMBER.finditer(masked):
+        follow = re.match(r"[.):\u3001]? ?", masked[m.end() : m.end() + 3])
         (markers if m.end() + follow.end() in starts else free).append(m)
     return markers, free
 
@@ -746,8 +921,13 @@ def _read_numbers(
     reply: Reply, text: str, item: Item, mapping: Mapping[int, int], what: str
 ) -> tuple[list[str] | None, Parsed | None]:
     """Choices given by their shown numbers ("2, 8, 11"), when the reply has no names."""
-    stray = [w for w in re.findall(r"[a-z]{3,}", text) if w not in _NUMBER_LIST_WORDS]
-    numbers = _LIST_NUMBER.findall(text)
+    allowed = _list_words(reply.language).allowed
+    stray = [
+        w
+        for w in _LIST_WORD.findall(text)
+        if w not in allowed and (len(w) >= 3 or re.match(f"[{CJK}]", w))
+    ]
+    numbers = _NUMBER.findall(text)
     if stray or not numbers:
         return None, _no_answer(reply, f"no {what} found in the reply")
     if any(not n.lstrip("-").isdigit() for n in numbers):
@@ -769,7 +949,7 @@ def _read_list(
 ) -> tuple[list[str] | None, list[str], Parsed | None]:
     """Shared reading of a list reply → (keys chosen in order, keys negated, failure)."""
     mapping = {int(k): v for k, v in shown.items()}
-    failed = _first_problem(reply)
+    failed = _first_problem(reply, phrases=_choices(item))
     if failed:
         return None, [], failed
     if reply.cut:
@@ -783,14 +963,13 @@ def _read_list(
             _fail(reply, INVALID, f"'{span.group(0)}' is a range or a fraction, not a list"),
         )
     if item.kind == "aims":
-        text = re.sub(r"\b(?:over |in |for )?the next (?:10|ten) years\b", " ", text)
-    phrases = _QUALITIES if item.kind == "qualities" else _AIMS
-    mentions = phrases.find(text)
+        text = _list_words(reply.language).period.sub(" ", text)
+    mentions = _choices(item).find(text)
     if not mentions:
         keys, failed = _read_numbers(reply, text, item, mapping, what)
         if failed:
             return None, [], failed
-        if any(True for _ in negators(text)):
+        if any(True for _ in negators(text, reply.language)):
             return None, [], _fail(reply, INVALID, "a negation beside numbers")
         return keys, [], None
     asked = next((m for m in mentions if text[m.end : m.end + 2].lstrip().startswith("?")), None)
@@ -800,7 +979,7 @@ def _read_list(
             [],
             _no_answer(reply, f"asks '{text[asked.start : asked.end]}?' rather than choosing it"),
         )
-    mentions, unclear = _apply_negations(text, mentions)
+    mentions, unclear = _apply_negations(text, mentions, reply.language)
     if unclear:
         return None, [], _no_answer(reply, unclear)
     masked = _mask(text, mentions)
@@ -826,7 +1005,7 @@ def _read_list(
 
 def _read_qualities(item: Item, reply: Reply, shown: Mapping[str, int]) -> Parsed:
     """Child qualities chosen → Y003 autonomy index in −2..2."""
-    if _NONE.fullmatch(reply.text) and not reply.cut:
+    if _list_words(reply.language).none.fullmatch(reply.text) and not reply.cut:
         return Parsed(0, OK, "chose none of the qualities")
     chosen, negated, failed = _read_list(item, reply, shown, "list of qualities")
     if failed:
@@ -904,7 +1083,7 @@ def parse_answer(
         return Parsed(None, MISSING, "no reply")
     if not isinstance(text, str):
         raise TypeError(f"a reply must be text or None, got {type(text).__name__}: {text!r}")
-    return _READERS[item.kind](item, prepare(text, truncated), shown)
+    return _READERS[item.kind](item, prepare(text, truncated, item.language), shown)
 
 
 def parse_scale(

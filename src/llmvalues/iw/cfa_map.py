@@ -107,6 +107,13 @@ class CFAMapResult:
             info["invariance"] = self.comparison
         return Summary("Inglehart-Welzel two-factor CFA", tables, notes, info)
 
+    def plot(self, **kwargs):
+        """Standardised loadings with intervals, LLMs beside humans (see
+        :func:`llmvalues.plots.cfa.plot_cfa_loadings`); returns (figure, axes)."""
+        from llmvalues.plots.cfa import plot_cfa_loadings
+
+        return plot_cfa_loadings(self, **kwargs)
+
     def caveats(self) -> list[str]:
         """What a reader must keep in mind when reading these fit statistics.
 

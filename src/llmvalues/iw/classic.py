@@ -24,6 +24,7 @@ from llmvalues.iw.identities import (
 from llmvalues.iw.items import ITEMS
 from llmvalues.iw.mapfit import MapFit
 from llmvalues.iw.presets import DEFAULT_PRESET, Preset, load_preset
+from llmvalues.iw.refusals import observed_refusal_draws, unanswered_share
 from llmvalues.responses import pivot_codes, validate_responses
 
 N_BOOTSTRAP = 1000
@@ -52,12 +53,19 @@ class ClassicMapFit(MapFit):
         The map preset.
     set_points
         identity, variant, replicate, x, y: one row per complete response set.
+    set_codes
+        identity, variant, replicate and the ten raw codes of each complete response set
+        (what ``set_points`` projects; the expected answers of ``language_effects``).
     status
         identity × item answer counts (:func:`llmvalues.iw.identities.answer_status`).
     sets
         identity, variant, n_sets (complete sets, the ones used), n_incomplete.
     attributes
         One row per identity with its attribute columns.
+    set_answers
+        Every response set asked, complete or not (index identity, variant, replicate;
+        one column per item: the raw code, NaN where the reply is not an answer): the
+        refusal bounds and the expected answers behind the positions come from it.
     n_bootstrap
         Bootstrap resamples.
     random_seed
@@ -69,9 +77,11 @@ class ClassicMapFit(MapFit):
 
     preset: Preset
     set_points: pd.DataFrame
+    set_codes: pd.DataFrame
     status: pd.DataFrame
     sets: pd.DataFrame
     attributes: pd.DataFrame
+    set_answers: pd.DataFrame
     n_bootstrap: int = N_BOOTSTRAP
     random_seed: int | None = 0
 
@@ -84,17 +94,69 @@ class ClassicMapFit(MapFit):
         return means.loc[self.identities].to_numpy()
 
     @cached_property
+    def _complete_answers(self) -> list[np.ndarray]:
+        """Per identity, the (complete sets, 10) raw codes behind its position."""
+        complete = self.set_answers.dropna(how="any")
+        groups = complete.groupby(level="identity", sort=False)
+        return [groups.get_group(name)[list(ITEMS)].to_numpy() for name in self.identities]
+
+    @cached_property
+    def _resamples(self) -> list[np.ndarray | None]:
+        """Per identity, (n_bootstrap, sets) indices of its resampled complete sets (None
+        with fewer than two sets)."""
+        rng = np.random.default_rng(self.random_seed)
+        return [
+            rng.integers(0, len(a), (self.n_bootstrap, len(a))) if len(a) >= 2 else None
+            for a in self._complete_answers
+        ]
+
+    def _bootstrap_means(self, values: list[np.ndarray]) -> np.ndarray:
+        """(n_bootstrap, identities, k) resampled means of per-set rows (NaN with < 2 sets)."""
+        out = np.full((self.n_bootstrap, len(self.identities), values[0].shape[1]), np.nan)
+        for i, (v, pick) in enumerate(zip(values, self._resamples, strict=True)):
+            if pick is not None:
+                out[:, i] = v[pick].mean(1)
+        return out
+
+    @cached_property
     def position_draws(self) -> np.ndarray:
         """(n_bootstrap, identities, 2) bootstrap means (NaN for identities with < 2 sets)."""
-        rng = np.random.default_rng(self.random_seed)
-        out = np.full((self.n_bootstrap, len(self.identities), 2), np.nan)
         groups = self.set_points.groupby("identity", sort=False)
-        for i, name in enumerate(self.identities):
-            xy = groups.get_group(name)[["x", "y"]].to_numpy()
-            if len(xy) >= 2:
-                pick = rng.integers(0, len(xy), (self.n_bootstrap, len(xy)))
-                out[:, i] = xy[pick].mean(1)
-        return out
+        xy = [groups.get_group(name)[["x", "y"]].to_numpy() for name in self.identities]
+        return self._bootstrap_means(xy)
+
+    def _expected_answers(self) -> np.ndarray:
+        return np.stack([a.mean(0) for a in self._complete_answers])
+
+    def _expected_answer_draws(self) -> np.ndarray:
+        return self._bootstrap_means(self._complete_answers)
+
+    def _refusal_draws(self, points, delta):
+        if delta is not None:
+            raise ValueError(
+                "a latent shift (delta=) needs the hierarchical model's latent scale; give the "
+                "shift in raw answer points (points=) for the classic method"
+            )
+        draws, at_point = observed_refusal_draws(
+            self.set_answers,
+            self.identities,
+            self.preset,
+            self.n_bootstrap,
+            self.random_seed,
+            points,
+        )
+        notes = [
+            "Classic: answered replies as observed; the MAR position treats each unanswered "
+            "reply like the answered replies of its identity × variant (every set counts once), "
+            "so it uses incomplete sets, unlike the classic position (complete sets only). "
+            f"Intervals: percentile bootstrap over all response sets ({self.n_bootstrap} "
+            f"resamples, seed {self.random_seed}); a resample in which an identity answered an "
+            "item nowhere has no MAR value and is left out of its MAR and delta intervals."
+        ]
+        return draws, at_point, notes
+
+    def _unanswered_share(self) -> np.ndarray:
+        return unanswered_share(self.set_answers, self.identities)
 
     def _estimate(self, draws: np.ndarray, at_point: np.ndarray) -> np.ndarray:
         return at_point
@@ -128,10 +190,11 @@ class ClassicMapFit(MapFit):
         return {"bootstrap resamples": self.n_bootstrap}
 
     def _plot_kinds(self, plots) -> dict[str, Any]:
-        def points_on_map(fit, **kwargs):
-            return plots.plot_map(fit.preset, points=fit.centroids, **kwargs)
-
-        return {"map": points_on_map, "forest": plots.plot_forest}
+        return {
+            "map": plots.plot_map_uncertainty,
+            "forest": plots.plot_forest,
+            "trajectory": plots.plot_trajectory,
+        }
 
     def __repr__(self) -> str:
         return (
@@ -204,9 +267,11 @@ def _fit_validated(
     return ClassicMapFit(
         preset=preset,
         set_points=set_points,
+        set_codes=complete.reset_index()[[*SET_KEY, *ITEMS]],
         status=answer_status(responses),
         sets=sets[["identity", "variant", "n_sets", "n_incomplete"]],
         attributes=identity_attributes(responses),
+        set_answers=wide[list(ITEMS)],
         n_bootstrap=int(n_bootstrap),
         random_seed=random_seed,
     )

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from llmvalues.iw.items import ITEMS
+from llmvalues.iw.languages import check_languages
 from llmvalues.responses import KEY
 
 ATTRIBUTE_EXCLUDE = (*KEY, "raw", "code", "status", "reason", "probs")
@@ -25,7 +26,9 @@ def identities_in_order(responses: pd.DataFrame) -> list[str]:
 def identity_attributes(responses: pd.DataFrame) -> pd.DataFrame:
     """One row per identity with its attribute columns (model, country, persona, date, …).
 
-    An attribute is kept when it takes a single value within every identity.
+    An attribute is kept when it takes a single value within every identity. An identity
+    that answered in several languages is refused (fits never pool languages unless
+    ``fit_map(..., pool_languages=True)`` recorded the pooling).
 
     Parameters
     ----------
@@ -38,6 +41,7 @@ def identity_attributes(responses: pd.DataFrame) -> pd.DataFrame:
     pandas.DataFrame
         Indexed by identity (order of first appearance), one column per attribute.
     """
+    check_languages(responses)
     order = identities_in_order(responses)
     columns = [c for c in responses.columns if c not in ATTRIBUTE_EXCLUDE]
     grouped = responses.groupby("identity", sort=False)

@@ -12,7 +12,7 @@ derived quantity is made (:meth:`MapFit._estimate`) and what the draws mean (the
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import Any, ClassVar
 
@@ -21,6 +21,7 @@ import pandas as pd
 
 from llmvalues.iw import contrast as contrasts
 from llmvalues.iw.estimands import describe
+from llmvalues.iw.influence import ItemInfluence, item_influence
 from llmvalues.iw.intervals import (
     LEVELS,
     check_level,
@@ -29,9 +30,14 @@ from llmvalues.iw.intervals import (
     level_tag,
     summarise_draws,
 )
+from llmvalues.iw.items import ITEMS
+from llmvalues.iw.languages import LanguageEffects, language_effects, language_notes
 from llmvalues.iw.metrics import distance_draws
-from llmvalues.iw.presets import Preset
+from llmvalues.iw.official import IVSBootstrap
+from llmvalues.iw.presets import PRESETS, Preset
 from llmvalues.iw.prompting import CulturalPrompting, cultural_prompting_pairs, evaluate
+from llmvalues.iw.refusals import RefusalBounds, shift_label, spans
+from llmvalues.iw.sensitivity import PresetBand, preset_band
 from llmvalues.summary import Summary
 
 AXES_XY = ("x", "y")
@@ -63,8 +69,12 @@ SHARED_MEMBERS = (
     "mean_distance",
     "cultural_prompting",
     "contrast",
+    "language_effects",
     "resolve",
     "refusal_rate",
+    "refusal_bounds",
+    "item_influence",
+    "preset_band",
     "to_frame",
     "summary",
     "plot",
@@ -110,6 +120,28 @@ class MapFit(ABC):
     @abstractmethod
     def _variant_positions(self) -> pd.DataFrame:
         """Index (identity, variant): the position under each prompt variant asked (x, y)."""
+
+    @abstractmethod
+    def _expected_answers(self) -> np.ndarray:
+        """(identities, 10) point estimates of the expected raw answers behind the positions
+        (``ITEMS`` order; the position is their projection)."""
+
+    @abstractmethod
+    def _expected_answer_draws(self) -> np.ndarray:
+        """(draws, identities, 10) draws of those expected answers (the same draws as
+        ``position_draws``)."""
+
+    @abstractmethod
+    def _unanswered_share(self) -> np.ndarray:
+        """(identities, 10) share of the replies asked that are not answers, weighted as the
+        ``"asked"`` position weighs the replies (:mod:`llmvalues.iw.refusals`)."""
+
+    @abstractmethod
+    def _refusal_draws(
+        self, points: float | Mapping[str, float] | None, delta: float | Mapping[str, float] | None
+    ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], list[str]]:
+        """Draws and point values of the refusal quantities (:mod:`llmvalues.iw.refusals`)
+        and notes on the draws."""
 
     @abstractmethod
     def _notes(self, level: float) -> list[str]:
@@ -417,6 +449,193 @@ class MapFit(ABC):
         out.attrs.update({"from": self.identities[ia], "to": self.identities[ib], "rope": rope})
         return out
 
+    def language_effects(
+        self, a: str | Mapping[str, Any], b: str | Mapping[str, Any], level: float = 0.9
+    ) -> LanguageEffects:
+        """Per item, the difference in expected answer from ``a`` to ``b`` (b − a), with
+        its interval: what changes when one model is asked in another language.
+
+        Parameters
+        ----------
+        a, b
+            Identities by name or by attributes, e.g. ``{"model": m, "language": "en"}``
+            and ``{"model": m, "language": "zh"}``.
+        level
+            Interval probability.
+
+        Returns
+        -------
+        llmvalues.iw.languages.LanguageEffects
+            ``to_frame()``: item, scale, expected_a, expected_b, difference, lo, hi,
+            p_positive, share_of_scale, level.
+        """
+        return language_effects(self, a, b, level)
+
+    # ----- refusals ----------------------------------------------------------------------
+    def refusal_bounds(
+        self,
+        level: float = 0.9,
+        points: float | Mapping[str, float] | None = None,
+        delta: float | Mapping[str, float] | None = None,
+    ) -> RefusalBounds:
+        """How far refusals that are not missing at random could move each position.
+
+        Worst-case (Manski) bounds — every unanswered reply at the end of its item's scale
+        that moves the coordinate furthest — with the uncertainty around them, and
+        optionally a delta-adjusted position (see :mod:`llmvalues.iw.refusals`). Positions
+        are of the ``"asked"`` estimand (the replies asked are a finite population), so no
+        refit is needed.
+
+        Parameters
+        ----------
+        level
+            Interval probability (the band runs from the ``(1 − level)/2`` quantile of the
+            lower bound to the ``(1 + level)/2`` quantile of the upper bound).
+        points
+            Delta hypothesis in raw answer points: unanswered replies answered like the
+            answered ones of their identity × variant plus ``points`` (one number, or
+            ``{item: points}``; clipped to the scale). Both methods.
+        delta
+            Delta hypothesis on the latent scale: the unanswered replies' latent location
+            shifted by ``delta`` (one number or ``{item: delta}``). Hierarchical fits only.
+
+        Returns
+        -------
+        llmvalues.iw.refusals.RefusalBounds
+        """
+        check_level(level)
+        if points is not None and delta is not None:
+            raise ValueError(
+                "give the shift of the unanswered replies as points= or delta=, not both"
+            )
+        draws, at_point, notes = self._refusal_draws(points, delta)
+        unanswered = self._unanswered_share()
+        shift = ""
+        if points is not None:
+            shift = (
+                "unanswered replies answered like the answered replies of their identity × "
+                f"variant plus {shift_label(points)} raw answer points (clipped to the scale)"
+            )
+        elif delta is not None:
+            shift = (
+                "unanswered replies answered from the latent location of their identity × "
+                f"variant × item shifted by {shift_label(delta)} (latent units)"
+            )
+        return RefusalBounds(
+            identities=self.identities,
+            draws=draws,
+            estimates={k: self._estimate(v, at_point[k]) for k, v in draws.items()},
+            unanswered=pd.DataFrame(
+                unanswered, index=pd.Index(self.identities, name="identity"), columns=list(ITEMS)
+            ),
+            spans=spans(unanswered, self.preset),
+            preset=self.preset,
+            level=level,
+            method=self.method,
+            shift=shift,
+            notes=notes,
+        )
+
+    # ----- what drives a placement, and how much the map's choice moves it ---------------
+    def item_influence(self, level: float = 0.9) -> ItemInfluence:
+        """The position of each identity without each item in turn (what drives it).
+
+        Without item j: its expected answer replaced by the mean answer of the sample the
+        preset's projection was computed on (a z-score of 0), the other items as they
+        are, the same map (:mod:`llmvalues.iw.influence`).
+
+        Parameters
+        ----------
+        level
+            Interval probability of each shift.
+
+        Returns
+        -------
+        llmvalues.iw.influence.ItemInfluence
+            ``.matrix()`` is the identity × item table of shifts; ``.largest`` the item
+            that moves each identity most.
+        """
+        return item_influence(
+            self.identities,
+            self._expected_answers(),
+            self._expected_answer_draws(),
+            self.preset,
+            self._estimate,
+            level,
+            self.method,
+        )
+
+    def preset_band(
+        self,
+        presets: Sequence[str | Preset] | None = None,
+        bootstrap: IVSBootstrap | None = None,
+        level: float = 0.9,
+        common_constants: bool = True,
+    ) -> PresetBand:
+        """The same expected answers placed under every consistent preset (the map's spread).
+
+        Parameters
+        ----------
+        presets
+            Maps compared; default: this fit's preset, then every other built-in one.
+        bootstrap
+            Replicates of the user's own map (:func:`llmvalues.iw.official.bootstrap_ivs`).
+        level
+            Probability of the credible interval reported beside the band (from the draws
+            of the expected answers, under the first preset).
+        common_constants
+            Express every map in the official constants first (Tao et al.'s offset slip is
+            then no spread).
+
+        Returns
+        -------
+        llmvalues.iw.sensitivity.PresetBand
+        """
+        check_level(level)
+        if presets is None:
+            presets = [self.preset, *(p for p in PRESETS if p != self.preset.name)]
+        expected = pd.DataFrame(
+            self._expected_answers(),
+            index=pd.Index(self.identities, name="identity"),
+            columns=list(ITEMS),
+        )
+        draws = self._expected_answer_draws()
+        return preset_band(
+            expected,
+            presets,
+            bootstrap,
+            draws if np.isfinite(draws).all() else None,
+            level,
+            common_constants,
+        )
+
+    def _sensitivity_table(self) -> tuple[pd.DataFrame, list[str]]:
+        """Per identity: the map's spread and the width of the worst-case refusal bounds."""
+        out = pd.DataFrame(index=pd.Index(self.identities, name="identity"))
+        notes = []
+        try:
+            band = self.preset_band(presets=None).band.xs("presets", level="component")
+        except ValueError:  # a preset without recorded constants: no common map
+            band = None
+        if band is not None:
+            out["map_spread"] = band["max_distance"].reindex(out.index)
+            worst = out["map_spread"].idxmax()
+            names = ", ".join(dict.fromkeys([self.preset.name, *PRESETS]))
+            notes.append(
+                f"The choice of map moves these positions by up to {out.loc[worst, 'map_spread']:.2f} "
+                f"map units ({worst}; map_spread: largest distance between the placements of the "
+                f"same expected answers under {names}, official constants) — a spread the "
+                "interval does not include (fit.preset_band())."
+            )
+        width = np.abs(spans(self._unanswered_share(), self.preset)).sum(1)  # (I, 2)
+        out["refusal_width_x"], out["refusal_width_y"] = width[:, 0], width[:, 1]
+        if (width > 0).any():
+            notes.append(
+                "refusal_width_x, refusal_width_y: width of the worst-case bounds if the "
+                "unanswered replies are not missing at random (fit.refusal_bounds())."
+            )
+        return out, notes
+
     # ----- tables ------------------------------------------------------------------------
     def refusal_rate(self, by_item: bool = False) -> pd.Series | pd.DataFrame:
         """Share of rows refused per identity, or an identity × item table.
@@ -459,8 +678,11 @@ class MapFit(ABC):
         -------
         llmvalues.summary.Summary
             Main table indexed by identity: x, x_lo, x_hi, y, y_lo, y_hi, n_sets, n_answers,
-            refusal_rate, nearest_country, p_nearest; notes on the method, the estimand,
-            the interval and the preset.
+            refusal_rate, nearest_country, p_nearest; a second table: map_spread (largest
+            distance between the placements under the consistent presets,
+            :meth:`preset_band`), refusal_width_x/y (width of the worst-case refusal bounds,
+            :meth:`refusal_bounds`); notes on the method, the estimand, the interval, the
+            map's spread and the preset.
         """
         check_level(level)
         c = self.centroids
@@ -476,10 +698,13 @@ class MapFit(ABC):
         nearest = self.nearest(1, level).set_index("identity")
         table["nearest_country"] = nearest["country"]
         table["p_nearest"] = nearest["p_nearest"]
+        sensitivity, sensitivity_notes = self._sensitivity_table()
         notes = [
             describe(self.estimand),
             *self._notes(level),
+            *sensitivity_notes,
             f"Preset {self.preset.name!r}: {self.preset.citation}",
+            *language_notes(self.attributes),
             *self._caveats(),
         ]
         info = {
@@ -492,7 +717,10 @@ class MapFit(ABC):
             **self._info(),
         }
         return Summary(
-            f"Inglehart–Welzel map positions ({self.method})", {"positions": table}, notes, info
+            f"Inglehart–Welzel map positions ({self.method})",
+            {"positions": table, "how far the map and refusals could move them": sensitivity},
+            notes,
+            info,
         )
 
     def plot(self, kind: str = "map", **kwargs):
@@ -501,18 +729,22 @@ class MapFit(ABC):
         Parameters
         ----------
         kind
-            ``"map"`` and ``"forest"`` for every method; the hierarchical fit adds
-            ``"variants"``, ``"ppc"``, ``"trajectory"``.
+            ``"map"`` (positions with their regions), ``"forest"``, ``"trajectory"`` and
+            ``"bounds"`` (refusal bounds over the credible regions,
+            :func:`llmvalues.plots.bounds.plot_fit_bounds`) for every method; the
+            hierarchical fit adds ``"variants"`` and ``"ppc"``.
         **kwargs
-            Passed to the figure function.
+            Passed to the figure function; every one takes ``size`` (``"single"``,
+            ``"double"`` or ``(width, height)`` in inches).
 
         Returns
         -------
         (figure, axes)
         """
         from llmvalues import plots
+        from llmvalues.plots.bounds import plot_fit_bounds
 
-        kinds = self._plot_kinds(plots)
+        kinds = {**self._plot_kinds(plots), "bounds": plot_fit_bounds}
         if kind not in kinds:
             raise ValueError(f"unknown plot kind {kind!r}; choose one of {list(kinds)}")
         return kinds[kind](self, **kwargs)

@@ -239,6 +239,7 @@ def _official_map(frame, waves, consts, country_means: str, standardize: str) ->
     explained = pd.Series((loadings**2).sum(axis=0) / len(ITEMS), name="explained_variance")
     metadata = {
         "constants": consts,
+        "item_means": dict(zip(ITEMS, means.tolist(), strict=True)),
         "country_means": country_means,
         "standardize": standardize,
         "weights": frame.attrs.get("weights", "the frame's 'weight' column"),

@@ -39,7 +39,9 @@ class Preset:
     """An affine map from raw item codes to (x, y) and the reference points it produced.
 
     ``countries`` were computed with this very projection (they are what distances are
-    measured to). ``trajectories`` are country × survey-year points drawn as a backdrop;
+    measured to). ``metadata`` may record the (scale, offset) ``constants`` and the
+    ``item_means`` of the sample the projection was computed on (a z-score of 0; the item
+    influence of :mod:`llmvalues.iw.influence` needs them). ``trajectories`` are country × survey-year points drawn as a backdrop;
     ``trajectories_citation`` says where they come from and whether they are the same
     computation.
     """
@@ -199,7 +201,8 @@ ECONOMIST_TRAJECTORIES = (
 
 
 def _hall2025() -> Preset:
-    coef, intercept = affine_from_pca(reference.ivs_pca_parameters(), OFFICIAL_CONSTANTS)
+    params = reference.ivs_pca_parameters()
+    coef, intercept = affine_from_pca(params, OFFICIAL_CONSTANTS)
     return Preset(
         name="hall2025",
         coef=coef,
@@ -218,7 +221,11 @@ def _hall2025() -> Preset:
         ),
         trajectories=reference.country_trajectories(),
         trajectories_citation=ECONOMIST_TRAJECTORIES,
-        metadata={"constants": OFFICIAL_CONSTANTS, "waves": (5, 6, 7)},
+        metadata={
+            "constants": OFFICIAL_CONSTANTS,
+            "waves": (5, 6, 7),
+            "item_means": params["mean"].loc[list(ITEMS)].to_dict(),
+        },
     )
 
 
@@ -240,7 +247,14 @@ def _tao2024() -> Preset:
             "reference points: their 107 countries (mean over a country's surveys), computed "
             "with this projection."
         ),
-        metadata={"constants": TAO_CONSTANTS, "waves": (5, 6, 7)},
+        metadata={
+            "constants": TAO_CONSTANTS,
+            "waves": (5, 6, 7),
+            # Tao et al. published the affine map, not their item means; Hall's moments are
+            # of the same waves (S017·S018 weights where Tao used S017)
+            "item_means": reference.ivs_pca_parameters()["mean"].loc[list(ITEMS)].to_dict(),
+            "item_means_source": "Hall (2025) IVS waves 5-7 moments (Tao et al. published none)",
+        },
     )
 
 

@@ -95,6 +95,13 @@ class PresetBand:
             table = table.merge(self.interval.reset_index(), on="identity", how="left")
         return table
 
+    def plot(self, **kwargs):
+        """The placements under every map on the map (see
+        :func:`llmvalues.plots.band.plot_preset_band`); returns (figure, axes)."""
+        from llmvalues.plots.band import plot_preset_band
+
+        return plot_preset_band(self, **kwargs)
+
     def summary(self) -> Summary:
         """Map spread beside the credible interval, per identity; placements per preset."""
         main = pd.DataFrame(index=self.band.index.get_level_values("identity").unique())

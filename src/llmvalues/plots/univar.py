@@ -6,13 +6,29 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from llmvalues.plots.style import GREY, MARKERS, OKABE_ITO, figure_style
+from llmvalues.plots.checks import MARK
+from llmvalues.plots.labels import Label, Placer
+from llmvalues.plots.style import (
+    BACKING,
+    GREY,
+    MARKERS,
+    OKABE_ITO,
+    SMALL,
+    figure_style,
+    finish,
+    freeze,
+    new_figure,
+    theme,
+)
 from llmvalues.univar.maps import centroids
 
 _LABELS = {"tsne": "t-SNE", "umap": "UMAP"}
 
 
-def plot_value_map(points: pd.DataFrame, title: str = ""):
+STAR = 150.0  # group centroid marker area, pt²
+
+
+def plot_value_map(points: pd.DataFrame, title: str = "", size=None, caption: bool = True):
     """Scatter of QA points coloured by group, marked by model, with both kinds of centroid.
 
     Parameters
@@ -21,6 +37,10 @@ def plot_value_map(points: pd.DataFrame, title: str = ""):
         :func:`llmvalues.univar.maps.value_coordinates` output (x, y, group, model).
     title
         Figure title.
+    size
+        ``"single"``, ``"double"`` or ``(width, height)``.
+    caption
+        Write the caption (what the points, centroids and axes are).
 
     Returns
     -------
@@ -35,7 +55,10 @@ def plot_value_map(points: pd.DataFrame, title: str = ""):
     colour = {g: palette[i % len(palette)] for i, g in enumerate(names)}
     marker = {m: MARKERS[i % len(MARKERS)] for i, m in enumerate(model_names)}
     with figure_style():
-        fig, ax = plt.subplots(figsize=(7.2, 5.6))
+        look = theme(size, 0.72)
+        if look.narrow and (size is None or isinstance(size, str)):
+            look = theme(size, 1.3)
+        fig, ax, look = new_figure(look.figsize)
         for g in names:
             for m in model_names:
                 sel = (groups == g) & (models == m)
@@ -57,21 +80,20 @@ def plot_value_map(points: pd.DataFrame, title: str = ""):
                 edgecolors="black",
                 linewidths=0.8,
                 zorder=3,
-            )
-        labels, anchors = [], []
+            ).set_gid(f"{MARK}group:{g}")
+        stars = []
         for g, c in centroids(coords, groups).iterrows():
-            anchors.append(c.to_numpy())
-            ax.scatter(
+            star = ax.scatter(
                 *c.to_numpy(),
-                s=220,
+                s=STAR,
                 color=colour[g],
                 marker="*",
                 edgecolors="black",
                 linewidths=0.9,
                 zorder=4,
             )
-            labels.append(ax.text(*c.to_numpy(), f" {g}", fontsize=7.5, zorder=5))
-        _spread_labels(ax, labels, np.asarray(anchors))
+            star.set_gid(f"{MARK}group:{g}")
+            stars.append((g, c.to_numpy()))
         handles = [
             plt.Line2D([], [], ls="", marker="o", color=colour[g], label=str(g)) for g in names
         ]
@@ -99,27 +121,53 @@ def plot_value_map(points: pd.DataFrame, title: str = ""):
                 label="group centroid",
             )
         )
-        ax.legend(handles=handles, loc="center left", bbox_to_anchor=(1.01, 0.5))
         ax.set_xlabel(f"{method_label} 1")
         ax.set_ylabel(f"{method_label} 2")
         ax.set_xticklabels([])
         ax.set_yticklabels([])
         ax.tick_params(length=0)
+        ax.grid(False)  # no units: grid lines would suggest a scale
         if title:
             ax.set_title(title)
-        fig.tight_layout()
+        note = (
+            f"Small points: QA answers embedded and projected to 2-D by {method_label} "
+            "(axes have no units; distances are only locally meaningful); colour: group, "
+            "shape: model; large markers: a model's centroid within a group; stars: group "
+            "centroids."
+            if caption
+            else None
+        )
+        legend = (handles, [h.get_label() for h in handles])
+        finish(fig, look, note, legend, legend_ax=ax)
+        placed, unplaced = _label_groups(ax, stars)
+        if unplaced:  # say so, and place again in the layout the longer caption leaves
+            for artist in [*placed, *fig.legends, ax.get_legend(), *fig.texts]:
+                if artist is not None:
+                    artist.remove()
+            missing = ", ".join(label.text for label in unplaced)
+            note = f"{note or ''} Group centroids without room for a label: {missing}.".strip()
+            finish(fig, look, note, legend, legend_ax=ax)
+            _label_groups(ax, stars)
+        freeze(fig)
     return fig
 
 
-def _spread_labels(ax, labels, anchors: np.ndarray) -> None:
-    """Move centroid labels off their stars and apart (adjustText), with thin leader lines."""
-    from adjustText import adjust_text
-
-    adjust_text(
-        labels,
-        x=anchors[:, 0],
-        y=anchors[:, 1],
-        ax=ax,
-        expand=(1.6, 2.2),
-        arrowprops={"arrowstyle": "-", "color": "0.4", "lw": 0.5},
-    )
+def _label_groups(ax, stars):
+    """Name each group centroid next to its star, else out with a leader line; returns
+    (texts placed, labels without room)."""
+    placer = Placer(ax)
+    labels = [
+        Label(
+            str(g),
+            tuple(c),
+            f"group:{g}",
+            SMALL,
+            marker=np.sqrt(STAR) / 2,
+            style={"bbox": BACKING},
+        )
+        for g, c in stars
+    ]
+    placed = [placer.place(label) for label in labels]
+    return [t for t in placed if t is not None], [
+        label for label, t in zip(labels, placed, strict=True) if t is None
+    ]

@@ -10,12 +10,23 @@ import pandas as pd
 from matplotlib.colors import TwoSlopeNorm
 from scipy.cluster.hierarchy import dendrogram
 
-from llmvalues.plots.style import GREY, MARKERS, OKABE_ITO, figure_style, save_figure
+from llmvalues.plots.style import (
+    GREY,
+    IDENTITY_COLOURS,
+    MARKERS,
+    OKABE_ITO,
+    SMALL,
+    figure_style,
+    finish,
+    new_figure,
+    save_figure,
+    theme,
+)
 from llmvalues.valuelex.cluster import TermClusters
 
 
 def _factor_colours(factors: list[str]) -> dict[str, str]:
-    return {f: OKABE_ITO[i % len(OKABE_ITO)] for i, f in enumerate(sorted(factors))}
+    return {f: IDENTITY_COLOURS[i % len(IDENTITY_COLOURS)] for i, f in enumerate(sorted(factors))}
 
 
 def plot_loadings(
@@ -23,13 +34,20 @@ def plot_loadings(
     factor_names: pd.Series | None = None,
     cutoff: float = 0.4,
     path: str | Path | None = None,
+    size=None,
 ):
-    """Heat map of pattern loadings (terms sorted by factor), values printed, |λ| ≥ cutoff bold."""
+    """Heat map of pattern loadings (terms sorted by factor), values printed, |λ| ≥ cutoff bold.
+
+    ``size``: ``"single"``, ``"double"`` or ``(width, height)``; the default fits the
+    table (about 0.9 in per factor).
+    """
     factors = [c for c in table.columns if c not in ("factor", "primary_loading", "cross_loading")]
     values = table[factors].to_numpy(dtype=float)
     n_terms = len(table)
+    default = (min(7.0, 2.2 + 0.9 * len(factors)), 1.4 + 0.2 * n_terms)
     with figure_style():
-        fig, ax = plt.subplots(figsize=(1.6 + 0.9 * len(factors), 0.8 + 0.24 * n_terms))
+        look = theme(size or default, height=lambda width: 1.4 + 0.2 * n_terms)
+        fig, ax, look = new_figure(look.figsize)
         ax.grid(False)
         limit = max(0.5, float(np.nanmax(np.abs(values))))
         image = ax.imshow(
@@ -45,7 +63,7 @@ def plot_loadings(
                     f"{v:.2f}",
                     ha="center",
                     va="center",
-                    fontsize=6.5,
+                    fontsize=6.0,
                     fontweight="bold" if strong else "normal",
                     color="white" if abs(v) > 0.6 * limit else "black",
                 )
@@ -53,16 +71,22 @@ def plot_loadings(
             f"{f}\n{factor_names[f]}" if factor_names is not None and f in factor_names else f
             for f in factors
         ]
-        ax.set_xticks(range(len(factors)), [lab.replace(" / ", "\n") for lab in labels], fontsize=7)
-        ax.set_yticks(range(n_terms), table.index, fontsize=7)
+        ax.set_xticks(
+            range(len(factors)), [lab.replace(" / ", "\n") for lab in labels], fontsize=SMALL
+        )
+        ax.set_yticks(range(n_terms), table.index, fontsize=SMALL)
         ax.xaxis.tick_top()
         ax.tick_params(length=0)
         for side in ax.spines.values():
             side.set_visible(False)
         bar = fig.colorbar(image, ax=ax, fraction=0.05, pad=0.03)
-        bar.set_label(f"pattern loading (bold: |λ| ≥ {cutoff})", fontsize=7)
-        bar.ax.tick_params(labelsize=7)
-        fig.tight_layout()
+        bar.set_label("pattern loading", fontsize=SMALL)
+        bar.ax.tick_params(labelsize=SMALL)
+        finish(
+            fig,
+            look,
+            f"Cells: pattern loadings of each term on each factor; bold: |loading| ≥ {cutoff}.",
+        )
     if path is not None:
         save_figure(fig, path)
     return fig
@@ -72,11 +96,16 @@ def plot_dendrogram(
     clusters: TermClusters,
     assignment: pd.Series | None = None,
     path: str | Path | None = None,
+    size=None,
 ):
-    """Dendrogram of the term clustering; leaf labels coloured by the term's factor."""
+    """Dendrogram of the term clustering; leaf labels coloured by the term's factor.
+
+    ``size``: ``"single"``, ``"double"`` or ``(width, height)`` (default 5 in wide).
+    """
     n = len(clusters.terms)
     with figure_style():
-        fig, ax = plt.subplots(figsize=(5.0, 0.9 + 0.2 * n))
+        look = theme(size or (5.0, 1.3 + 0.18 * n), height=lambda width: 1.6 + 0.18 * n)
+        fig, ax, look = new_figure(look.figsize)
         ax.grid(False)
         dendrogram(
             clusters.linkage,
@@ -85,33 +114,43 @@ def plot_dendrogram(
             ax=ax,
             color_threshold=0,
             above_threshold_color=GREY,
-            leaf_font_size=7,
+            leaf_font_size=SMALL,
         )
         ax.set_xlabel("cosine distance" if clusters.method != "ward" else "Ward distance")
         ax.spines["left"].set_visible(False)
+        handles, labels = [], []
         if assignment is not None:
             factors = [f for f in assignment.dropna().unique()]
             colours = _factor_colours(factors)
-            for label in ax.get_yticklabels():
+            ticks = ax.get_yticklabels()  # each leaf names its factor too: colour is not alone
+            named = []
+            for label in ticks:
                 f = assignment.get(label.get_text())
                 label.set_color(colours.get(f, GREY) if isinstance(f, str) else GREY)
+                named.append(
+                    f"{label.get_text()} [{f}]" if isinstance(f, str) else label.get_text()
+                )
+            ax.set_yticks(ax.get_yticks(), named)
+            for label, before in zip(ax.get_yticklabels(), ticks, strict=True):
+                label.set_color(before.get_color())
             handles = [
-                plt.Line2D([], [], color=colours[f], marker="s", linestyle="", label=f)
+                plt.Line2D([], [], color=colours[f], marker="s", linestyle="")
                 for f in sorted(colours)
             ]
+            labels = sorted(colours)
             if assignment.reindex(clusters.terms).isna().any():
-                none = plt.Line2D([], [], color=GREY, marker="s", linestyle="", label="none")
-                handles.append(none)
-            ax.legend(
-                handles=handles,
-                title="factor",
-                loc="upper left",
-                bbox_to_anchor=(1.01, 1.0),
-                fontsize=7,
-                title_fontsize=7,
-            )
+                handles.append(plt.Line2D([], [], color=GREY, marker="s", linestyle=""))
+                labels.append("none")
         ax.set_title(f"Semantic clustering of {n} terms ({clusters.method} linkage)")
-        fig.tight_layout()
+        finish(
+            fig,
+            look,
+            "Leaves: terms, with the factor each loads on in brackets and in colour (none: "
+            "no loading reaches the cutoff).",
+            (handles, labels) if handles else None,
+            legend_ax=ax,
+            legend_title="factor",
+        )
     if path is not None:
         save_figure(fig, path)
     return fig
@@ -125,16 +164,22 @@ def plot_scores(
     path: str | Path | None = None,
     title: str = "Scores with 95% intervals",
     labels: pd.Series | dict | None = None,
+    intervals: str = "95% bootstrap intervals",
+    size=None,
 ):
     """Dot plot: one row per dimension, one marker per model, horizontal interval bars.
 
-    ``labels`` maps a dimension to the text shown for it (e.g. factor → its name).
+    ``labels`` maps a dimension to the text shown for it (e.g. factor → its name);
+    ``intervals`` says what the bars are (the caption prints it); ``size``:
+    ``"single"``, ``"double"`` or ``(width, height)`` (default 5 in wide).
     """
     dims = list(dict.fromkeys(scores[dimension]))
     models = list(dict.fromkeys(scores["model"]))
     offsets = np.linspace(-0.25, 0.25, len(models)) if len(models) > 1 else [0.0]
+    height = max(2.0, 1.3 + 0.45 * len(dims))
     with figure_style():
-        fig, ax = plt.subplots(figsize=(5.0, max(1.8, 0.8 + 0.45 * len(dims))))
+        look = theme(size or (5.0, height), height=lambda width: height + (0.5 if width < 5 else 0))
+        fig, ax, look = new_figure(look.figsize)
         for k, model in enumerate(models):
             sub = scores[scores["model"] == model].set_index(dimension).reindex(dims)
             y = np.arange(len(dims)) + offsets[k]
@@ -157,9 +202,16 @@ def plot_scores(
         if xlim is not None:
             pad = 0.03 * (xlim[1] - xlim[0])  # markers at the limits stay whole
             ax.set_xlim(xlim[0] - pad, xlim[1] + pad)
-        ax.legend(title="model", loc="upper left", bbox_to_anchor=(1.01, 1.0))
         ax.set_title(title)
-        fig.tight_layout()
+        handles, names = ax.get_legend_handles_labels()
+        finish(
+            fig,
+            look,
+            f"Markers: each model's score; bars: {intervals}.",
+            (handles, names),
+            legend_ax=ax,
+            legend_title="model",
+        )
     if path is not None:
         save_figure(fig, path)
     return fig

@@ -75,6 +75,18 @@ def _loadings_from(r_reduced: np.ndarray, k: int) -> np.ndarray:
     return vecs[:, order] * np.sqrt(np.clip(vals[order], 0.0, None))
 
 
+def _uniquenesses(objective, start: np.ndarray) -> np.ndarray:
+    """The uniquenesses (bounded to [0.005, 1]) minimising a factoring objective."""
+    res = optimize.minimize(
+        objective,
+        start,
+        method="L-BFGS-B",
+        bounds=[(0.005, 1.0)] * len(start),
+        options={"ftol": 1e-14, "gtol": 1e-10, "maxiter": 2000},
+    )
+    return res.x
+
+
 def extract(r: np.ndarray, k: int, method: str) -> np.ndarray:
     """Unrotated loadings by minres (ULS), ML, iterated principal axis or principal components.
 
@@ -118,15 +130,9 @@ def extract(r: np.ndarray, k: int, method: str) -> np.ndarray:
             res = (r - lam @ lam.T)[off]
             return float(res @ res)
 
-        res = optimize.minimize(
-            objective,
-            start,
-            method="L-BFGS-B",
-            bounds=[(0.005, 1.0)] * p,
-            options={"ftol": 1e-14, "gtol": 1e-10, "maxiter": 2000},
-        )
+        psi = _uniquenesses(objective, start)
         rr = r.copy()
-        np.fill_diagonal(rr, 1.0 - res.x)
+        np.fill_diagonal(rr, 1.0 - psi)
         return _loadings_from(rr, k)
     if method == "ml":
 
@@ -135,14 +141,7 @@ def extract(r: np.ndarray, k: int, method: str) -> np.ndarray:
             vals = np.linalg.eigvalsh(r * np.outer(sc, sc))[::-1][k:]
             return -float(np.sum(np.log(vals) - vals) - k + p)
 
-        res = optimize.minimize(
-            objective,
-            start,
-            method="L-BFGS-B",
-            bounds=[(0.005, 1.0)] * p,
-            options={"ftol": 1e-14, "gtol": 1e-10, "maxiter": 2000},
-        )
-        psi = res.x
+        psi = _uniquenesses(objective, start)
         sc = np.sqrt(psi)
         vals, vecs = np.linalg.eigh(r / np.outer(sc, sc))
         order = np.argsort(vals)[::-1][:k]

@@ -1,13 +1,13 @@
-"""The offline demo: the bundled model answers the IVS-10 items ≥ 100 times, then a map.
+"""The offline demo: the built-in study ``demo`` run on the bundled model, report included.
 
 Everything goes through the real path: the llama.cpp backend with the bundled
-SmolLM2-135M-Instruct, a plan of respondent descriptors × cultural prompts, the SQLite
-store (rerunning resumes), the Responses export, ``fit_map`` and the map figure.
+SmolLM2-135M-Instruct, the study's plan (20 respondent descriptors × 5 prompts: no country
+and four cultural prompts), the SQLite store (rerunning resumes), the hierarchical map fit,
+and the study report (``report.html``, figures, tables, SPSS/Stata files).
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,16 +15,9 @@ import pandas as pd
 
 from llmvalues.collect.backends import Backend, make_backend
 from llmvalues.collect.backends.bundled import GEMMA3_ID, SMOLLM2_ID
-from llmvalues.collect.ivs import ivs_plan
-from llmvalues.collect.runner import collect
-from llmvalues.collect.store import Store
-from llmvalues.instruments.variants import descriptors
+from llmvalues.study.run import prepare, run_study
+from llmvalues.study.spec import load_study, study_from_dict
 
-DEMO_COUNTRIES = (None, "United States", "Nigeria", "Japan", "Sweden")
-DEMO_SAMPLING = {"temperature": 0.7, "max_tokens": 48}
-# a light sampler so the whole demo stays within minutes on two cores
-# the fit's own sampler defaults (4 chains of 1000 draws): tens of seconds for this plan
-DEMO_HIERARCHICAL = {"random_seed": 0}
 SHORT_LABELS = {SMOLLM2_ID: "SmolLM2", GEMMA3_ID: "Gemma3"}  # model id → label on the map
 
 
@@ -36,22 +29,21 @@ class DemoResult:
     responses: Path
     table: pd.DataFrame
     figure: list[Path]
+    report: Path | None
     method: str
     seconds: float
     sets: int
 
 
-def demo_plan(model: str, n_descriptors: int = 20, countries=DEMO_COUNTRIES):
-    """Tao's 10 descriptors + the project's own, each with and without cultural prompts."""
-    chosen = descriptors("all")[:n_descriptors]
-    return ivs_plan(
-        model,
-        descriptor_set=chosen,
-        countries=list(countries),
-        sampling=DEMO_SAMPLING,
-        constrained=True,
-        permute=True,
-    )
+def demo_study(n_descriptors: int = 20, method: str | None = None):
+    """The ``demo`` study with its first ``n_descriptors`` descriptors (and ``method``'s fit)."""
+    study = load_study("demo").select(descriptors=n_descriptors)
+    if method in (None, "hierarchical"):
+        return study
+    if method != "classic":
+        raise ValueError(f"method must be 'classic' or 'hierarchical', got {method!r}")
+    raw = {**study.to_dict(), "fits": [{"name": "classic", "method": "classic", "random_seed": 0}]}
+    return study_from_dict(raw, "demo")
 
 
 def run_demo(
@@ -62,44 +54,34 @@ def run_demo(
     backend: Backend | None = None,
     store: str | Path | None = None,
 ) -> DemoResult:
-    """Collect from the bundled model (resuming from ``out``), fit the map, write outputs.
+    """Run the ``demo`` study on the bundled model (resuming from ``out``) and report it.
 
     ``backend``: another model to ask (default: the bundled SmolLM2-135M on llama.cpp);
-    ``store``: the SQLite store (default ``out/demo.sqlite``).
+    ``store``: the SQLite store (default ``out/llmvalues.sqlite``). Writes the study folder
+    (``report.html``, ``figures/``, ``tables/``, ``responses.sav``/``.dta``) plus
+    ``responses.csv`` and ``map_table.csv``.
     """
-    from llmvalues.fit import fit_map
-    from llmvalues.plots import save_figure
-
-    started = time.perf_counter()
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
     backend = backend or make_backend("llamacpp", "smollm2")
-    store_path = Path(store) if store else out / "demo.sqlite"
-    plan = demo_plan(backend.model, n_descriptors)
-    with Store(store_path) as answers:
-        summary = collect(plan, backend, answers, progress=progress)
-        responses = answers.to_responses(plan.keys)
-        answers.export(out / "responses.csv", plan.keys)
-    print(summary)
-    chosen = method or "hierarchical"
-    # short labels on the map: "SmolLM2" and "SmolLM2 as Sweden"
-    short = SHORT_LABELS.get(backend.model, backend.model)
-    responses["identity"] = (
-        responses["identity"].str.replace(backend.model, short).str.replace(" | ", " as ")
+    study = demo_study(n_descriptors, method)
+    label = SHORT_LABELS.get(backend.model, backend.model)
+    result = run_study(
+        prepare(study, backend.model, out, label=label), backend, store=store, progress=progress
     )
-    options = DEMO_HIERARCHICAL if chosen == "hierarchical" else {}
-    fit = fit_map(responses, preset="hall2025", method=chosen, **options)
+    print(result.collection)
+    fit = next(iter(result.fits.values()))
     table = fit.summary().to_frame()
     table.to_csv(out / "map_table.csv")
-    fig, _ = fit.plot()
-    figure = [Path(p) for p in save_figure(fig, out / "map")]
-    sets = responses.groupby(["identity", "variant", "replicate"]).ngroups
+    result.responses.to_csv(out / "responses.csv", index=False)
+    figure = [p for p in result.report.figures if p.stem.endswith("_map")]
+    sets = result.responses.groupby(["identity", "variant", "replicate"]).ngroups
     return DemoResult(
-        store=store_path,
+        store=result.store,
         responses=out / "responses.csv",
         table=table,
         figure=figure,
-        method=chosen,
-        seconds=time.perf_counter() - started,
+        report=result.report.html,
+        method=fit.method,
+        seconds=result.seconds,
         sets=sets,
     )

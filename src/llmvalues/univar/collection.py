@@ -3,7 +3,8 @@
 All calls go through :mod:`llmvalues.collect` (its backends and resumable SQLite store); this
 module only turns questions and identities into prompts, and replies into the QA table. An
 optional translation step puts answers into one language before encoding, as UniVaR does
-(Cahyawijaya et al., NAACL 2025, §4), so language cannot leak into the embedding.
+(Cahyawijaya et al., NAACL 2025, §4), so language cannot leak into the embedding; every QA
+row records which translator (if any) ran on its question and on its answer.
 """
 
 from __future__ import annotations
@@ -20,10 +21,13 @@ import pandas as pd
 from llmvalues.collect.ivs import FORMATS
 from llmvalues.collect.runner import collect_texts
 from llmvalues.collect.store import Store
+from llmvalues.instruments.languages import check_language, language_name
 from llmvalues.univar.bank import Question
 from llmvalues.univar.qa import QA_COLUMNS
 
 DEFAULT_SAMPLING: dict[str, Any] = {"temperature": 0.0, "max_tokens": 96}
+TRANSLATION_COLUMNS = ("question_translator", "translator", "answer_language", "answer_original")
+"""The translation record ``collect_qa`` adds to every QA row."""
 
 
 @dataclass(frozen=True)
@@ -39,7 +43,8 @@ class Identity:
     group
         The group it is compared in (country, language); default its name.
     language
-        The language it answers in.
+        The language it answers in (a code of
+        :data:`llmvalues.instruments.languages.LANGUAGES`).
     """
 
     name: str
@@ -50,6 +55,7 @@ class Identity:
     def __post_init__(self) -> None:
         if not self.name or "|" in self.name:
             raise ValueError(f"identity name must be non-empty and free of '|', got {self.name!r}")
+        check_language(self.language)
 
 
 def _identities_data() -> dict:
@@ -99,22 +105,34 @@ def language_identities(languages: Sequence[str]) -> list[Identity]:
     Parameters
     ----------
     languages
-        Language names as the model should write them (``"German"``).
+        Language codes (``"zh"``, ``"de"``; :data:`llmvalues.instruments.languages.LANGUAGES`).
 
     Returns
     -------
     list of Identity
+        ``lang:<code>``, grouped by the language, told (in English) to answer in it.
     """
     return [
         Identity(
-            f"lang:{lang}", f"You are a helpful assistant. Always answer in {lang}.", lang, lang
+            f"lang:{lang}",
+            f"You are a helpful assistant. Always answer in {language_name(lang)}.",
+            lang,
+            check_language(lang),
         )
         for lang in languages
     ]
 
 
+NO_TRANSLATOR = "none"
+"""What a QA row records where no translation ran (its text is in the language it was in)."""
+
+
 class Translator(Protocol):
-    """Puts texts into ``target`` language; plug in NLLB, an API or an LLM backend."""
+    """Puts texts into ``target`` language; plug in NLLB, an API or an LLM backend.
+
+    A translator may have a ``name`` (recorded on every QA row it translated; default its
+    class name).
+    """
 
     def translate(self, texts: Sequence[str], source: str, target: str) -> list[str]:
         """Translations of ``texts`` in order.
@@ -146,6 +164,11 @@ class BackendTranslator:
         self.backend = backend
         self.store = store
         self.max_tokens = max_tokens
+
+    @property
+    def name(self) -> str:
+        """``backend:<model>``: the model that translated (greedy, the llmvalues prompt)."""
+        return f"backend:{self.backend.model}"
 
     def translate(self, texts: Sequence[str], source: str, target: str) -> list[str]:
         """Ask the backend to translate each text; identical texts are asked once.
@@ -181,6 +204,13 @@ class BackendTranslator:
         )
         done = dict(zip(table["source_text"], table["raw"].str.strip(), strict=True))
         return [done.get(t) or t for t in texts]
+
+
+def translator_name(translator: Translator | None) -> str:
+    """What a QA row records for a translator: its ``name``, its class name, or ``"none"``."""
+    if translator is None:
+        return NO_TRANSLATOR
+    return str(getattr(translator, "name", "") or type(translator).__name__)
 
 
 def _prompts(
@@ -247,7 +277,11 @@ def collect_qa(
     -------
     pandas.DataFrame
         The QA table (:data:`~llmvalues.univar.qa.QA_COLUMNS` plus ``group``, ``persona``,
-        ``language``, ``cell_key``).
+        ``language``, ``cell_key``, and the translation record: ``question_translator`` (who
+        put the question into the identity's language; ``"none"``: asked in English),
+        ``translator`` (who put the answer into ``target_language``; ``"none"``: the answer
+        is as given, in ``language``), ``answer_language`` and ``answer_original`` (the
+        reply before translation)). ``question`` is always the English wording.
     """
     if not questions:
         raise ValueError("no questions to ask")
@@ -263,13 +297,17 @@ def collect_qa(
     sampling = dict(DEFAULT_SAMPLING if sampling is None else sampling)
     if fmt == "completion":
         sampling.setdefault("stop", ["\nQuestion:", "\n\n\n"])
+    check_language(target_language)
     english = _prompts(questions, fmt)
     frames = []
     for ident in identities:
-        prompts = english
+        prompts, asked_by = english, NO_TRANSLATOR
         if question_translator is not None and ident.language != "en":
             texts = question_translator.translate([q.text for q in questions], "en", ident.language)
-            prompts = _prompts(questions, fmt, texts)
+            prompts, asked_by = (
+                _prompts(questions, fmt, texts),
+                translator_name(question_translator),
+            )
         table = collect_texts(
             backend,
             prompts,
@@ -281,10 +319,18 @@ def collect_qa(
             progress=progress,
         )
         table = table.assign(
-            group=ident.group or ident.name, persona=ident.name, language=ident.language
+            group=ident.group or ident.name,
+            persona=ident.name,
+            language=ident.language,
+            question_translator=asked_by,
+            translator=NO_TRANSLATOR,
+            answer_language=ident.language,
+            answer_original=table["raw"],
         )
         if translator is not None and ident.language != target_language:
             table["raw"] = translator.translate(list(table["raw"]), ident.language, target_language)
+            table["translator"] = translator_name(translator)
+            table["answer_language"] = target_language
         frames.append(table)
     raw = pd.concat(frames, ignore_index=True)
     ok = (raw["status"] == "ok") & (raw["raw"].str.strip() != "")
@@ -297,5 +343,5 @@ def collect_qa(
     qa = raw.rename(columns={"raw": "answer"})
     qa["answer"] = qa["answer"].str.strip()
     qa["paraphrase"] = qa["paraphrase"].astype(int)
-    extra = ["group", "persona", "language", "cell_key"]
+    extra = ["group", "persona", "language", "cell_key", *TRANSLATION_COLUMNS]
     return qa[[*QA_COLUMNS, *extra]].reset_index(drop=True)

@@ -62,7 +62,7 @@ class ExperimentResult:
     maps: dict[str, pd.DataFrame] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
 
-    def plot(self, kind: str = "map", method: str = "tsne"):
+    def plot(self, kind: str = "map", method: str = "tsne", **kwargs):
         """The value map of the value QAs under the trained encoder (``kind="map"``).
 
         Parameters
@@ -71,6 +71,8 @@ class ExperimentResult:
             Only ``"map"``.
         method
             One of the projections computed by :func:`run_experiment` (``map_methods``).
+        **kwargs
+            Passed to :func:`llmvalues.plots.univar.plot_value_map` (``size``, ``caption``).
 
         Returns
         -------
@@ -84,7 +86,7 @@ class ExperimentResult:
             raise ValueError(f"no {method!r} map was computed; have {sorted(self.maps)}")
         label = {"tsne": "t-SNE", "umap": "UMAP"}[method]
         return plot_value_map(
-            self.maps[method], title=f"UniVaR value embedding ({label}), value QAs"
+            self.maps[method], title=f"UniVaR value embedding ({label}), value QAs", **kwargs
         )
 
     def to_frame(self) -> pd.DataFrame:

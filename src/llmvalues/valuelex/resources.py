@@ -9,6 +9,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from llmvalues.instruments.languages import check_language
+
 SUBDIMENSIONS = (
     "Self-Competent",
     "User-Oriented",
@@ -100,18 +102,41 @@ def _entries(data: dict, key: str, source: str) -> list[dict]:
     return entries
 
 
-def load_prompts(path: str | Path | None = None) -> list[Prompt]:
-    """Elicitation prompts (bundled: 18 written for llmvalues).
+LANGUAGES = ("en",)
+"""The languages ValueLex's bundled prompts and personas are written in."""
+
+
+def check_prompt_language(language: str) -> str:
+    """``language`` if ValueLex's bundled texts exist in it, else a :class:`ValueLexDataError`.
+
+    ValueLex is English only: its prompts and personas are written in English, and its
+    descriptor rules (single English words: fillers, plurals, word families; see
+    :mod:`llmvalues.valuelex.lexicon`) and reference taxonomy read English.
+    """
+    if check_language(language) not in LANGUAGES:
+        raise ValueLexDataError(
+            f"ValueLex has no prompts in {language!r}: its elicitation prompts, personas and "
+            "stems are written in English, and its descriptor rules (single English words) "
+            f"and reference taxonomy read English; available: {list(LANGUAGES)}"
+        )
+    return language
+
+
+def load_prompts(path: str | Path | None = None, language: str = "en") -> list[Prompt]:
+    """Elicitation prompts (bundled: 18 written for llmvalues, in English).
 
     Parameters
     ----------
     path
         A JSON file with a ``prompts`` list of ``{"id", "text"}``; None reads the bundled one.
+    language
+        The language of the bundled prompts; only ``"en"`` exists (:func:`check_prompt_language`).
 
     Returns
     -------
     list of Prompt
     """
+    check_prompt_language(language)
     data = load_data("prompts.json", path)
     entries = _entries(data, "prompts", str(path or "prompts.json"))
     empty = [e["id"] for e in entries if not e["text"].strip()]
@@ -120,18 +145,21 @@ def load_prompts(path: str | Path | None = None) -> list[Prompt]:
     return [Prompt(e["id"], e["text"].strip()) for e in entries]
 
 
-def load_personas(path: str | Path | None = None) -> list[Persona]:
-    """Respondent personas (bundled: 5, including ``none``).
+def load_personas(path: str | Path | None = None, language: str = "en") -> list[Persona]:
+    """Respondent personas (bundled: 5, including ``none``, in English).
 
     Parameters
     ----------
     path
         Your personas as JSON (a ``personas`` list, each with ``id`` and ``text``), or None.
+    language
+        As for :func:`load_prompts`.
 
     Returns
     -------
     list of Persona
     """
+    check_prompt_language(language)
     data = load_data("personas.json", path)
     return [Persona(e["id"], e["text"].strip()) for e in _entries(data, "personas", "personas")]
 

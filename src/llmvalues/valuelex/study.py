@@ -320,6 +320,46 @@ class ValueLexResult:
             table["dimension_group"] = table["factor"].map(self.hierarchy)
         return table
 
+    def plot(self, kind: str = "loadings", **kwargs):
+        """A figure of the analysis (see :mod:`llmvalues.plots.valuelex`).
+
+        Parameters
+        ----------
+        kind
+            ``"loadings"`` (heat map), ``"dendrogram"`` (term clusters) or ``"scores"``
+            (model × factor scale scores with their bootstrap intervals).
+        **kwargs
+            Passed to the figure function (``size``, ``path``, …).
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+        """
+        from llmvalues.plots import valuelex as figures
+
+        cutoff = self.settings.get("cutoff", 0.4)
+        kinds = {
+            "loadings": lambda: figures.plot_loadings(
+                self.structure.table, self.factor_names, cutoff, **kwargs
+            ),
+            "dendrogram": lambda: figures.plot_dendrogram(
+                self.clusters, self.structure.assignment, **kwargs
+            ),
+            "scores": lambda: figures.plot_scores(
+                self.scores,
+                "factor",
+                "mean rating",
+                None,
+                title="Scale scores per model",
+                labels=self.factor_names,
+                intervals="95% percentile-bootstrap intervals over each model's respondents",
+                **kwargs,
+            ),
+        }
+        if kind not in kinds:
+            raise ValueError(f"unknown plot kind {kind!r}; choose one of {list(kinds)}")
+        return kinds[kind]()
+
     def summary(self) -> Summary:
         """Every step's result: terms, factors, clusters, reference match, reliability, scores.
 

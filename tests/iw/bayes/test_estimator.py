@@ -175,7 +175,7 @@ def test_cultural_prompting_metrics_with_intervals(fit):
     assert result.summary().info["estimand"] == "asked"
 
 
-@pytest.mark.parametrize("kind", ["map", "forest", "variants", "ppc", "trajectory"])
+@pytest.mark.parametrize("kind", ["map", "forest", "variants", "ppc", "trajectory", "bounds"])
 def test_every_plot_renders_and_saves_vector_and_png(fit, kind, tmp_path):
     kwargs = {"model": "m", "countries": ["Sweden", "Japan"]} if kind == "trajectory" else {}
     fig, _ = fit.plot(kind, **kwargs)

@@ -140,7 +140,7 @@ class LlamaCppBackend:
             if path not in cache:
                 ids, probs = cache[path[:-1]] if path[:-1] in cache else continuation_ids(path[:-1])
                 top = np.argpartition(probs, -TOP_TOKENS)[-TOP_TOKENS:]
-                matching = [t for t in top if self._piece(int(t)).lstrip() == path[-1]]
+                matching = [t for t in top if (p := self._piece(int(t))) and p.lstrip() == path[-1]]
                 best = int(max(matching, key=lambda t: probs[t]))
                 chain = [*ids, best]
                 cache[path] = (chain, self._next_probs(n, chain))

@@ -18,13 +18,14 @@ import numpy as np
 import pandas as pd
 
 from llmvalues.iw.bayes import inference_data as infdata
-from llmvalues.iw.bayes.data import aggregate_responses, check_answers
+from llmvalues.iw.bayes.data import CellCounts, aggregate_responses, check_answers
 from llmvalues.iw.bayes.model import (
     PARAMETRIZATIONS,
     Priors,
     build_model,
     check_link,
 )
+from llmvalues.iw.bayes.pairs import record_answered
 from llmvalues.iw.bayes.positions import posterior_positions
 from llmvalues.iw.bayes.results import HierarchicalMapFit
 from llmvalues.iw.bayes.sampling import check_sampler, sample
@@ -64,6 +65,55 @@ def default_cores(chains: int) -> int:
     except AttributeError:  # not on Linux
         available = os.cpu_count() or 1
     return max(1, min(chains, available))
+
+
+def attach_positions(
+    idata,
+    data: CellCounts,
+    structure: dict[str, bool],
+    link: str,
+    preset: Preset,
+    estimand: str,
+    seed: int | None,
+    responses: pd.DataFrame | None,
+) -> None:
+    """Add the map positions and the answered counts to a sampled InferenceData.
+
+    The posterior gains ``expected_answer`` and ``position`` (for ``estimand``) and
+    ``variant_position``; ``constant_data`` the response sets and answered replies per
+    identity × variant (:func:`llmvalues.iw.bayes.pairs.record_answered`).
+
+    Parameters
+    ----------
+    idata
+        The posterior (changed in place).
+    data, structure, link
+        The counts, random-effect structure and link of the model.
+    preset
+        The projection.
+    estimand
+        ``"asked"``, ``"new"`` or ``"typical"``.
+    seed
+        Seed of the draws of unobserved identity × variant effects.
+    responses
+        The validated Responses table (None: no answered counts).
+    """
+    positions = posterior_positions(idata, data, structure, link, preset, estimand, seed)
+    coords = {
+        "identity": data.identities,
+        "item": data.items,
+        "axis": ["x", "y"],
+        "pair": range(positions.variant_position.shape[2]),
+    }
+    infdata.add_posterior(
+        idata, "expected_answer", positions.expected, ("identity", "item"), coords
+    )
+    infdata.add_posterior(idata, "position", positions.position, ("identity", "axis"), coords)
+    infdata.add_posterior(
+        idata, "variant_position", positions.variant_position, ("pair", "axis"), coords
+    )
+    if responses is not None:
+        record_answered(idata, data, responses)
 
 
 class HierarchicalMap:
@@ -250,8 +300,16 @@ class HierarchicalMap:
 
     def _fit_validated(self, responses: pd.DataFrame) -> HierarchicalMap:
         """:meth:`fit` on an already validated table (``fit_map`` validates once)."""
+        self._checked()
+        return self._fit_counts(aggregate_responses(responses, answers=self.answers), responses)
+
+    def _fit_counts(
+        self, data: CellCounts, responses: pd.DataFrame | None = None
+    ) -> HierarchicalMap:
+        """Fit the model to counts; ``responses`` (the validated table they came from) add
+        the answered counts per identity × variant, without which a fit has no refusal
+        bounds (refits of the same counts, e.g. for prior sensitivity, need none)."""
         preset, priors = self._checked()
-        data = aggregate_responses(responses, answers=self.answers)
         model = build_model(
             data,
             priors=priors,
@@ -272,21 +330,8 @@ class HierarchicalMap:
             float32=self.float32,
         )
         structure = model.structure  # type: ignore[attr-defined]
-        positions = posterior_positions(
-            idata, data, structure, self.link, preset, self.estimand, self.random_seed
-        )
-        coords = {
-            "identity": data.identities,
-            "item": data.items,
-            "axis": ["x", "y"],
-            "pair": range(positions.variant_position.shape[2]),
-        }
-        infdata.add_posterior(
-            idata, "expected_answer", positions.expected, ("identity", "item"), coords
-        )
-        infdata.add_posterior(idata, "position", positions.position, ("identity", "axis"), coords)
-        infdata.add_posterior(
-            idata, "variant_position", positions.variant_position, ("pair", "axis"), coords
+        attach_positions(
+            idata, data, structure, self.link, preset, self.estimand, self.random_seed, responses
         )
         settings = {
             name: getattr(self, name)

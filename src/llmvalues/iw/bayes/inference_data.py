@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import arviz as az
@@ -39,6 +40,107 @@ def add_posterior(
         },
     )
     idata.posterior[name] = da
+
+
+def add_constant_data(
+    idata: az.InferenceData, name: str, values: np.ndarray, coords: dict[str, Sequence]
+) -> None:
+    """Attach a data array (no chain or draw axes) to the ``constant_data`` group.
+
+    Parameters
+    ----------
+    idata
+        InferenceData (changed in place).
+    name
+        Variable name.
+    values
+        The array; its axes are the keys of ``coords``, in order.
+    coords
+        dimension → labels.
+    """
+    da = xr.DataArray(values, dims=tuple(coords), coords={d: list(v) for d, v in coords.items()})
+    if "constant_data" in idata.groups():
+        idata.constant_data[name] = da
+    else:
+        idata.add_groups({"constant_data": xr.Dataset({name: da})})
+
+
+def has_constant(idata: az.InferenceData, name: str) -> bool:
+    return "constant_data" in idata.groups() and name in idata.constant_data
+
+
+def constant_array(idata: az.InferenceData, name: str) -> np.ndarray:
+    """A ``constant_data`` variable as a numpy array."""
+    return idata.constant_data[name].to_numpy()
+
+
+def set_log_likelihood(idata: az.InferenceData, name: str, values: np.ndarray, dim: str) -> None:
+    """Set the ``log_likelihood`` group to one variable (chain, draw, ``dim``).
+
+    Parameters
+    ----------
+    idata
+        InferenceData (changed in place; an existing group is replaced).
+    name
+        Variable name (the observed quantity).
+    values
+        (chain, draw, units) pointwise log-likelihood.
+    dim
+        Name of the unit dimension.
+    """
+    da = xr.DataArray(
+        values,
+        dims=("chain", "draw", dim),
+        coords={
+            "chain": idata.posterior.chain,
+            "draw": idata.posterior.draw,
+            dim: np.arange(values.shape[-1]),
+        },
+    )
+    if "log_likelihood" in idata.groups():
+        del idata.log_likelihood
+    idata.add_groups({"log_likelihood": xr.Dataset({name: da})})
+
+
+def has_log_likelihood(idata: az.InferenceData) -> bool:
+    return "log_likelihood" in idata.groups()
+
+
+def log_likelihood_array(idata: az.InferenceData, name: str) -> np.ndarray:
+    """A ``log_likelihood`` variable as a numpy array (chain, draw, units)."""
+    return idata.log_likelihood[name].to_numpy()
+
+
+def loo(idata: az.InferenceData) -> az.ELPDData:
+    """PSIS-LOO of the ``log_likelihood`` group (ArviZ), pointwise values included; ArviZ's
+    own Pareto-k warning is left to the caller, which names the cells and the remedy."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Estimated shape parameter of Pareto")
+        return az.loo(idata, pointwise=True)
+
+
+def compare(idatas: dict[str, az.InferenceData]) -> pd.DataFrame:
+    """``az.compare`` of fits by PSIS-LOO: one row per fit, best first."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Estimated shape parameter of Pareto")
+        warnings.filterwarnings("ignore", message="The inplace keyword")
+        return az.compare(idatas, ic="loo")
+
+
+def smoothed_log_weights(log_weights: np.ndarray) -> tuple[np.ndarray, float]:
+    """Pareto-smoothed importance log weights (normalised) and the Pareto k of their tail.
+
+    Parameters
+    ----------
+    log_weights
+        (draws,) raw log importance ratios.
+
+    Returns
+    -------
+    (log_weights, k)
+    """
+    smoothed, k = az.psislw(np.asarray(log_weights, dtype=float))
+    return np.asarray(smoothed), float(k)
 
 
 def convergence_table(idata: az.InferenceData, var_names: Sequence[str]) -> pd.DataFrame:

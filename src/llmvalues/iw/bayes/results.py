@@ -8,6 +8,7 @@ the posterior behind it (``idata``, ``diagnostics``), the prompt-variant analyse
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -16,14 +17,18 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from llmvalues.iw.bayes import checks, saved, variance
+from llmvalues.iw.bayes import checks, pairs, saved, variance
+from llmvalues.iw.bayes import inference_data as infdata
 from llmvalues.iw.bayes.data import CellCounts
 from llmvalues.iw.bayes.diagnostics import Diagnostics
+from llmvalues.iw.bayes.loo import OBSERVED, attach_loglik, warn_pareto
 from llmvalues.iw.bayes.model import Priors
 from llmvalues.iw.bayes.positions import asked_pairs
 from llmvalues.iw.bayes.posterior import flat
+from llmvalues.iw.bayes.prior_sensitivity import PriorSensitivity, prior_sensitivity
 from llmvalues.iw.mapfit import MapFit
 from llmvalues.iw.presets import Preset
+from llmvalues.iw.refusals import item_values, mix, refusal_positions, shift_points
 
 
 @dataclass
@@ -105,6 +110,43 @@ class HierarchicalMapFit(MapFit):
             names=["identity", "variant"],
         )
         return pd.DataFrame(mean, index=index, columns=["x", "y"])
+
+    def _expected_answers(self) -> np.ndarray:
+        return self._expected_answer_draws().mean(0)
+
+    def _expected_answer_draws(self) -> np.ndarray:
+        return flat(self.idata, "expected_answer")
+
+    def _refusal_draws(self, points, delta):
+        answered = pairs.answered_share(self.idata)
+        ident, _ = asked_pairs(self.data)
+        weight = np.ones(len(ident))
+        n_ids = len(self.identities)
+        shift = None if delta is None else item_values(delta, "delta")
+        parts = []
+        for expected, shifted in pairs.pair_expected_answers(
+            self.idata, self.data, self.structure, self.link, self.settings["random_seed"], shift
+        ):
+            if points is not None:
+                shifted = shift_points(expected, points)
+            parts.append(
+                refusal_positions(expected, answered, weight, ident, n_ids, self.preset, shifted)
+            )
+        draws = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+        at_point = {k: v.mean(0) for k, v in draws.items()}
+        notes = [
+            "Hierarchical: answered replies at their posterior expected answer per identity × "
+            'variant (those of the "asked" position), so on every draw the bounds contain the '
+            "MAR position; every variant asked counts once; intervals are posterior credible "
+            "intervals."
+        ]
+        return draws, at_point, notes
+
+    def _unanswered_share(self) -> np.ndarray:
+        answered = pairs.answered_share(self.idata)
+        ident, _ = asked_pairs(self.data)
+        zero = np.zeros_like(answered)
+        return mix(zero, 1.0, answered, np.ones(len(ident)), ident, len(self.identities))
 
     def _notes(self, level: float) -> list[str]:
         s = self.settings
@@ -191,6 +233,85 @@ class HierarchicalMapFit(MapFit):
         return checks.ppc(
             self.idata, self.data, self.structure, self.link, level, n_draws, seed, pooled
         )
+
+    # ----- model checking and comparison ------------------------------------------------
+    def predictive_checks(
+        self, level: float = 0.9, n_draws: int = 400, seed: int = 0, alpha: float = 0.05
+    ) -> checks.PredictiveChecks:
+        """Posterior predictive checks that can fail: variant dispersion, replicate agreement.
+
+        Parameters
+        ----------
+        level, n_draws, seed, alpha
+            See :func:`llmvalues.iw.bayes.checks.predictive_checks`.
+
+        Returns
+        -------
+        llmvalues.iw.bayes.checks.PredictiveChecks
+        """
+        table = checks.predictive_checks(
+            self.idata, self.data, self.structure, self.link, level, n_draws, seed, alpha
+        )
+        return checks.PredictiveChecks(table, alpha)
+
+    def log_likelihood(self) -> np.ndarray:
+        """Pointwise log-likelihood of every cell (identity × variant × item), every draw.
+
+        Computed from the posterior on first use and kept as the InferenceData's
+        ``log_likelihood`` group (variable ``answers``, dimension ``cell``), so ArviZ's
+        ``loo``/``waic``/``compare`` work on ``fit.idata``; a fit saved afterwards keeps it.
+        Why cells are the unit: :mod:`llmvalues.iw.bayes.loo`.
+
+        Returns
+        -------
+        numpy.ndarray
+            (chain, draw, cells); cell k is ``data.cell_identity[k]``,
+            ``data.cell_variant[k]``, ``data.cell_item[k]``.
+        """
+        if not infdata.has_log_likelihood(self.idata):
+            attach_loglik(self.idata, self.data, self.structure, self.link)
+        return infdata.log_likelihood_array(self.idata, OBSERVED)
+
+    def loo(self, warn: bool = True):
+        """PSIS leave-one-cell-out cross-validation (``az.loo``, pointwise values kept).
+
+        Parameters
+        ----------
+        warn
+            Warn when cells have a Pareto k above ArviZ's threshold.
+
+        Returns
+        -------
+        arviz.ELPDData
+        """
+        self.log_likelihood()
+        result = infdata.loo(self.idata)
+        if warn:
+            warn_pareto(f"{self.link} fit", result)
+        return result
+
+    def prior_sensitivity(
+        self, scale: Sequence[float] = (0.5, 2.0), level: float = 0.9, method: str = "refit"
+    ) -> PriorSensitivity:
+        """How far the positions move when every prior SD is scaled (explicit, not automatic).
+
+        Parameters
+        ----------
+        scale
+            Factors applied to every prior SD.
+        level
+            Interval probability; a position whose shift exceeds its interval width on an
+            axis is reported (and warned about) as prior-driven.
+        method
+            ``"refit"`` (fits the same counts again per factor, as expensive as this fit)
+            or ``"importance"`` (PSIS reweighting of this posterior, no refit, seconds;
+            reliable only for factors near 1, e.g. (0.9, 1.1): the result reports Pareto k).
+
+        Returns
+        -------
+        llmvalues.iw.bayes.prior_sensitivity.PriorSensitivity
+        """
+        return prior_sensitivity(self, scale, level, method)
 
     # ----- files -------------------------------------------------------------------------
     def save(self, path: str | Path) -> Path:

@@ -112,6 +112,7 @@ def write(path: Path, idata, parts: FitParts) -> Path:
     }
     if preset.trajectories is not None:
         attrs["preset_trajectories"] = _table(preset.trajectories)
+        attrs["preset_trajectories_citation"] = preset.trajectories_citation
     path.parent.mkdir(parents=True, exist_ok=True)
     infdata.write_with_group(str(path), idata, GROUP, variables, attrs)
     return path
@@ -170,6 +171,7 @@ def read(path: Path) -> tuple[Any, FitParts]:
         trajectories=(
             _untable(attrs["preset_trajectories"]) if "preset_trajectories" in attrs else None
         ),
+        trajectories_citation=str(attrs.get("preset_trajectories_citation", "")),
         metadata=json.loads(attrs["preset_metadata"]),
     )
     parts = FitParts(
