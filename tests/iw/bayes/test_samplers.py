@@ -101,6 +101,8 @@ def test_unknown_and_missing_samplers_say_what_to_do(monkeypatch):
     monkeypatch.setitem(PACKAGES, "nutpie", ("llmvalues_no_such_package",))
     with pytest.raises(SamplerNotInstalled, match=r"llmvalues_no_such_package.*llmvalues\[fast\]"):
         check_sampler("nutpie")
+    with pytest.raises(ValueError, match="float32=True needs sampler='numpyro'"):
+        check_sampler("pymc", float32=True)
     with pytest.raises(SamplerNotInstalled, match="llmvalues_no_such_package"):
         HierarchicalMap(sampler="nutpie").fit(None)
 
@@ -169,6 +171,22 @@ def test_positions_agree_with_pymc_within_monte_carlo_error(fits, sampler):
     # the check is sharp: the Monte Carlo error is small against the posterior spread
     sd = fits[sampler].idata.posterior["position"].std(("chain", "draw")).to_numpy()
     assert np.all(bound < 0.25 * sd)
+
+
+@pytest.mark.slow
+def test_numpyro_in_32_bit_floats_draws_the_same_positions(responses, fits):
+    _needs("numpyro")
+    est = HierarchicalMap(
+        sampler="numpyro", float32=True, draws=300, tune=300, chains=4, random_seed=7, warn=False
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = est.fit(responses).result_
+    assert fit.idata.posterior["position"].dtype == np.float64  # returned as float64
+    assert fit.settings["float32"] is True
+    mean_a, mcse_a = _mean_and_mcse(fits["pymc"])
+    mean_b, mcse_b = _mean_and_mcse(fit)
+    assert np.all(np.abs(mean_a - mean_b) < 4 * np.sqrt(mcse_a**2 + mcse_b**2))
 
 
 @pytest.mark.slow
