@@ -218,6 +218,7 @@ def test_every_samplers_fit_has_diagnostics_and_pymc_names(quick_fits, sampler):
     assert not [v for v in fit.idata.posterior.data_vars if v.endswith("__")]
     assert set(fit.idata.posterior.data_vars) == set(quick_fits["pymc"].idata.posterior.data_vars)
     assert fit.settings["sampler"] == sampler
+    assert f"2 chains × 100 draws (sampler {sampler})." in str(fit.summary())
 
 
 @pytest.mark.parametrize("sampler", SAMPLERS)

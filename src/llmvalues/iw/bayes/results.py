@@ -156,7 +156,8 @@ class HierarchicalMapFit(MapFit):
             f"{', identity × variant effects' if self.structure['interaction'] else ''}); "
             "estimates are posterior means.",
             f"Intervals ({level:.0%}) are equal-tailed posterior credible intervals from "
-            f"{s['chains']} chains × {s['draws']} draws.",
+            f"{s['chains']} chains × {s['draws']} draws"
+            f"{' (sampler ' + s['sampler'] + ')' if 'sampler' in s else ''}.",
         ]
 
     def _caveats(self) -> list[str]:
