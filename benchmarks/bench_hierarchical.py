@@ -29,11 +29,10 @@ import pytensor.tensor as pt
 from pymc.distributions.dist_math import normal_lcdf
 
 from llmvalues.iw.bayes.data import aggregate_responses
-from llmvalues.iw.bayes.estimator import default_cores, fit_hierarchical
-from llmvalues.iw.bayes.inference_data import add_posterior, convergence_table
+from llmvalues.iw.bayes.estimator import attach_positions, default_cores, fit_hierarchical
+from llmvalues.iw.bayes.inference_data import convergence_table
 from llmvalues.iw.bayes.likelihood import ordinal_count_loglik
 from llmvalues.iw.bayes.model import LINKS, boundary_map, build_model, reference_gaps
-from llmvalues.iw.bayes.positions import posterior_positions
 from llmvalues.iw.bayes.simulate import draw_truth, simulate_responses
 from llmvalues.iw.presets import load_preset
 
@@ -53,15 +52,8 @@ def _fit_data(data, draws: int, tune: int, chains: int, seed: int) -> tuple[floa
         )
     seconds = time.perf_counter() - start
     # the positions at a typical prompt, as in the measurements of docs/hierarchical.md
-    xy = posterior_positions(
-        idata, data, model.structure, "logit", load_preset("hall2025"), "typical"
-    ).position
-    add_posterior(
-        idata,
-        "position",
-        xy,
-        ("identity", "axis"),
-        {"identity": data.identities, "axis": ["x", "y"]},
+    attach_positions(
+        idata, data, model.structure, "logit", load_preset("hall2025"), "typical", None, None
     )
     table = convergence_table(idata, ["position"]).loc["position"]
     return seconds, float(table["ess_bulk_min"]), float(table["r_hat_max"])

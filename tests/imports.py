@@ -9,7 +9,10 @@ from pathlib import Path
 
 SRC = Path(__file__).parents[1] / "src"
 # what neither `import llmvalues` nor `llmvalues --help` may load
-HEAVY = ("pymc", "arviz", "pytensor", "torch", "matplotlib", "statsmodels", "scipy", "pandas")
+HEAVY = (
+    *("pymc", "arviz", "pytensor", "torch", "matplotlib", "statsmodels", "scipy", "pandas"),
+    *("numba", "jax", "jaxlib", "nutpie", "numpyro", "dask", "distributed"),
+)
 
 
 def heavy_after(code: str) -> list[str]:

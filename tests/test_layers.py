@@ -17,7 +17,7 @@ SRC = Path(__file__).parents[1] / "src" / "llmvalues"
 
 # lowest first; a module may import its own component and any component of a lower layer
 LAYERS: list[tuple[str, ...]] = [
-    ("llmvalues.data", "llmvalues.summary", "llmvalues.errors"),
+    ("llmvalues.data", "llmvalues.summary", "llmvalues.errors", "llmvalues.executor"),
     ("llmvalues.instruments",),
     ("llmvalues.responses",),
     ("llmvalues.collect",),

@@ -68,7 +68,8 @@ def fit_map(
     method
         ``"hierarchical"`` (default): the Bayesian ordinal model with prompt-variant
         effects, credible intervals; ``options`` are the keyword arguments of
-        :class:`llmvalues.iw.bayes.estimator.HierarchicalMap` (``estimand``, ``draws``,
+        :class:`llmvalues.iw.bayes.estimator.HierarchicalMap` (``estimand``, ``sampler``
+        (``"pymc"``, ``"nutpie"``, ``"numpyro"``), ``draws``,
         ``chains``, ``random_seed`` …). ``"classic"``: project complete response sets and
         average them per identity (Tao et al.'s computation) with bootstrap intervals;
         options ``averaging`` (``"variants"``: the available-item computation),

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from llmvalues import fit_map
-from llmvalues.cli import build_parser
-from llmvalues.cli.iw import DEFAULT_SEED, fit_options
+from llmvalues.cli import build_parser, main
+from llmvalues.cli.iw import DEFAULT_SEED, SAMPLERS, fit_options
 from llmvalues.errors import InputError
 from tests.cli.conftest import run_cli
 
@@ -56,7 +56,9 @@ def test_each_method_gets_only_the_options_it_takes():
     classic = ["--method", "classic", "--n-bootstrap", "50", "--seed", "4", "--level", "0.5"]
     assert fit_options(_args(*classic)) == {"n_bootstrap": 50, "random_seed": 4}
     given = "--draws 200 --tune 300 --chains 2 --cores 1 --target-accept 0.95 --seed 7"
+    given += " --sampler nutpie"
     assert fit_options(_args(*given.split(), "--link", "probit", "--estimand", "typical")) == {
+        "sampler": "nutpie",
         "draws": 200,
         "tune": 300,
         "chains": 2,
@@ -73,6 +75,29 @@ def test_the_other_methods_options_are_refused():
         fit_options(_args("--n-bootstrap", "10"))
     with pytest.raises(InputError, match=r"^--chains, --link apply only to --method hierarchical"):
         fit_options(_args("--method", "classic", "--link", "probit", "--chains", "2"))
+    with pytest.raises(InputError, match=r"^--sampler applies only to --method hierarchical"):
+        fit_options(_args("--method", "classic", "--sampler", "nutpie"))
+
+
+def test_the_sampler_choices_are_the_estimators():
+    from llmvalues.iw.bayes import sampling
+
+    assert SAMPLERS == sampling.SAMPLERS
+    with pytest.raises(SystemExit):
+        _args("--sampler", "stan")
+
+
+def test_a_sampler_that_is_not_installed_is_one_line_naming_the_extra(
+    tmp_path, wide_csv, monkeypatch, capsys
+):
+    from llmvalues.iw.bayes import sampling
+
+    monkeypatch.setitem(sampling.PACKAGES, "nutpie", ("llmvalues_no_such_package",))
+    argv = ["fit", str(wide_csv), "--identity", "model", "--sampler", "nutpie"]
+    assert main([*argv, "--out", str(tmp_path / "res")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "Traceback" not in err
+    assert "llmvalues_no_such_package" in err and "pip install 'llmvalues[fast]'" in err
 
 
 @pytest.mark.slow

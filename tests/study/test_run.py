@@ -123,7 +123,9 @@ def test_a_fit_the_answers_cannot_support_is_reported_not_fatal(survey_server, t
     )
     study = load_study(path).select(descriptors=2)
     _, backend = survey_server(fixed={"a008": "Happiness is hard to rate."})
-    result = run_study(prepare(study, backend.model, tmp_path / "run"), backend, progress=False)
+    prepared = prepare(study, backend.model, tmp_path / "run")
+    # the two fits in two worker processes (llmvalues.executor): results come back in order
+    result = run_study(prepared, backend, progress=False, n_jobs=2)
     assert set(result.fits) == {"hierarchical"}
     assert "no complete response set" in result.unfitted["classic"]
     page = result.report.html.read_text(encoding="utf-8")

@@ -84,6 +84,17 @@ def test_a_subset_overrides_the_countries_and_descriptors(tmp_path):
     assert study_from_dict(study.to_dict()).to_dict() == study.to_dict()
 
 
+def test_a_hierarchical_fit_names_its_sampler(tmp_path):
+    path = tmp_path / "fast.yaml"
+    path.write_text(
+        "extends: demo\nname: fast\n"
+        "fits: [{name: h, method: hierarchical, sampler: nutpie, draws: 300}]\n",
+        encoding="utf-8",
+    )
+    (spec,) = load_study(path).fits
+    assert spec.options == {"sampler": "nutpie", "draws": 300}
+
+
 def test_estimate_counts_calls_tokens_and_cost():
     study = load_study("tao2024").select(countries=["Sweden"], descriptors=1)
     plan = study_plan(study, "m")

@@ -15,12 +15,15 @@ from llmvalues.cli.options import (
 )
 
 ESTIMANDS = ("asked", "new", "typical")
+# llmvalues.iw.bayes.sampling.SAMPLERS, written here so that parsing imports no PyMC
+SAMPLERS = ("pymc", "nutpie", "numpyro")
 # --option dest → fit_map keyword, per method (an option the other method takes is an error)
 METHOD_OPTIONS = {
     "classic": {"n_bootstrap": "n_bootstrap", "seed": "random_seed"},
     "hierarchical": {
         "estimand": "estimand",
         "link": "link",
+        "sampler": "sampler",
         "draws": "draws",
         "tune": "tune",
         "chains": "chains",
@@ -134,11 +137,21 @@ def add_fit(parser: argparse.ArgumentParser) -> None:
         "(variant effect 0)",
     )
     model.add_argument("--link", choices=["logit", "probit"], default=None, help="default logit")
+    model.add_argument(
+        "--sampler",
+        choices=SAMPLERS,
+        default=None,
+        help="NUTS implementation: pymc (default), nutpie (numba) or numpyro (JAX; a GPU "
+        "where jax has one); the last two need pip install 'llmvalues[fast]'",
+    )
     model.add_argument("--draws", type=positive_int, default=None, help="draws per chain (1000)")
     model.add_argument("--tune", type=positive_int, default=None, help="tuning steps (1000)")
     model.add_argument("--chains", type=positive_int, default=None, help="chains (default 4)")
     model.add_argument(
-        "--cores", type=positive_int, default=None, help="processes (default one per chain)"
+        "--cores",
+        type=positive_int,
+        default=None,
+        help="chains at once (default one per chain up to the CPUs; numpyro: one per device)",
     )
     model.add_argument(
         "--target-accept", type=probability, default=None, help="NUTS target (default 0.9)"

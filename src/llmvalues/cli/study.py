@@ -84,7 +84,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     prepared = prepare(study, backend.model, out, args.price_in, args.price_out, args.label)
     print(f"study {study.name} for {backend.model}: {prepared.estimate}")
     out_folder(args)
-    result = run_study(prepared, backend, store=args.store, progress=not args.no_progress)
+    result = run_study(
+        prepared, backend, store=args.store, progress=not args.no_progress, n_jobs=args.jobs
+    )
     _report(result)
     return 0
 
@@ -116,7 +118,9 @@ def _cmd_retest(args: argparse.Namespace) -> int:
 
     folder = StudyFolder.load(args.folder)
     backend = _recorded_backend(args, folder.backend)
-    result = retest_study(args.folder, backend, progress=not args.no_progress, label=args.label)
+    result = retest_study(
+        args.folder, backend, progress=not args.no_progress, label=args.label, n_jobs=args.jobs
+    )
     _report(result)
     return 0
 
@@ -158,6 +162,16 @@ def _add_study_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_jobs_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--jobs",
+        type=positive_int,
+        default=1,
+        metavar="N",
+        help="the study's fits at once, in worker processes (default 1)",
+    )
+
+
 def add_study(parser: argparse.ArgumentParser) -> None:
     """Options of ``llmvalues study`` and its actions (list, show, run, retest)."""
     sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -174,6 +188,7 @@ def add_study(parser: argparse.ArgumentParser) -> None:
     _add_study_argument(run)
     run.add_argument("--label", default=None, help="the model's name in the identities")
     run.add_argument("--dry-run", action="store_true", help="print the calls and cost, then stop")
+    _add_jobs_argument(run)
     add_model_options(run)
     handles(run, _cmd_run)
 
@@ -182,6 +197,7 @@ def add_study(parser: argparse.ArgumentParser) -> None:
     )
     retest.add_argument("folder", help="a folder written by `llmvalues study run`")
     retest.add_argument("--label", default=None, help="the model's name in the identities")
+    _add_jobs_argument(retest)
     add_model_options(retest)
     handles(retest, _cmd_retest)
 

@@ -14,10 +14,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from os import PathLike
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from llmvalues.executor import parallel_map
 from llmvalues.iw.items import ITEMS
 from llmvalues.iw.ivs import read_ivs
 from llmvalues.iw.presets import OFFICIAL_CONSTANTS, TAO_CONSTANTS, Preset, affine_from_pca
@@ -588,6 +590,7 @@ def bootstrap_ivs(
     constants: str | dict = "official",
     country_means: str = "weighted",
     standardize: str = "weighted",
+    client: Any = None,
 ) -> IVSBootstrap:
     """Bootstrap the official map: resample respondents within country-year, rerun it all.
 
@@ -601,7 +604,10 @@ def bootstrap_ivs(
         Seed of the resampling; replicate ``k`` uses the ``k``-th child of
         ``numpy.random.SeedSequence(seed)``, so results do not depend on ``n_jobs``.
     n_jobs
-        Parallel workers (``joblib.Parallel``; ``-1`` = every core).
+        Parallel workers (:func:`llmvalues.executor.parallel_map`; ``-1`` = every core, or
+        every worker of ``client``'s cluster).
+    client
+        A ``distributed.Client`` to run the replicates on its Dask cluster (None: here).
 
     Returns
     -------
@@ -613,14 +619,12 @@ def bootstrap_ivs(
     ValueError
         If ``n_boot`` < 2 or an option is invalid (see :func:`from_ivs`).
     """
-    from joblib import Parallel, delayed
-
     if int(n_boot) < 2:
         raise ValueError(f"n_boot must be at least 2, got {n_boot}")
     frame, options = _prepare(data, waves, weights, constants, country_means, standardize)
     estimate = _official_map(frame, *options)
     children = np.random.SeedSequence(seed).spawn(int(n_boot))
-    tables = Parallel(n_jobs=n_jobs)(delayed(_replicate)(frame, c, *options) for c in children)
+    tables = parallel_map(_replicate, [(frame, c, *options) for c in children], n_jobs, client)
     parameters = [estimate.parameters] + [p for p, _ in tables]
     country_year = [estimate.country_year] + [c for _, c in tables]
     return _bootstrap(parameters, country_year, estimate.preset.metadata, int(seed))

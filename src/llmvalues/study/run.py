@@ -113,6 +113,8 @@ def run_study(
     store: str | Path | None = None,
     concurrency: int | None = None,
     progress: bool = True,
+    n_jobs: int = 1,
+    client: Any = None,
 ) -> StudyResult:
     """Collect the study's current wave (resuming), then fit and write the report folder.
 
@@ -128,6 +130,10 @@ def run_study(
         Calls in flight (default: the backend's own).
     progress
         Show a progress bar.
+    n_jobs, client
+        How the study's fits run (independent of each other): ``n_jobs`` at once on this
+        machine, or on a Dask cluster's ``distributed.Client``
+        (:func:`llmvalues.executor.parallel_map`).
 
     Returns
     -------
@@ -138,7 +144,9 @@ def run_study(
             f"the study was planned for {prepared.model!r} but the backend asks {backend.model!r}"
         )
     folder = _folder(prepared, backend, store)
-    return _collect_and_report(folder, prepared, backend, concurrency, progress)
+    return _collect_and_report(
+        folder, prepared, backend, concurrency, progress, {"n_jobs": n_jobs, "client": client}
+    )
 
 
 def retest_study(
@@ -148,10 +156,13 @@ def retest_study(
     concurrency: int | None = None,
     progress: bool = True,
     label: str | None = None,
+    n_jobs: int = 1,
+    client: Any = None,
 ) -> StudyResult:
     """Ask a study folder's plan again (same prompts and seeds) on a new date, then report.
 
-    An unfinished latest wave is resumed instead of starting another.
+    An unfinished latest wave is resumed instead of starting another; other arguments as
+    for :func:`run_study`.
     """
     folder = StudyFolder.load(out)
     if backend.model != folder.model:
@@ -167,10 +178,12 @@ def retest_study(
         folder.add_wave()
         folder.backend = backend.describe()
         folder.save()
-    return _collect_and_report(folder, prepared, backend, concurrency, progress)
+    return _collect_and_report(
+        folder, prepared, backend, concurrency, progress, {"n_jobs": n_jobs, "client": client}
+    )
 
 
-def _collect_and_report(folder, prepared, backend, concurrency, progress) -> StudyResult:
+def _collect_and_report(folder, prepared, backend, concurrency, progress, run) -> StudyResult:
     started = time.perf_counter()
     plans = folder.plans(prepared.plan)
     with Store(folder.store) as answers:
@@ -183,7 +196,7 @@ def _collect_and_report(folder, prepared, backend, concurrency, progress) -> Stu
             progress=progress,
         )
     collected = time.perf_counter()
-    result = report_folder(folder, prepared, summary)
+    result = report_folder(folder, prepared, summary, **run)
     result.timings = {"collect": collected - started, **result.timings}
     result.seconds = time.perf_counter() - started
     return result
@@ -198,14 +211,31 @@ def _fit(responses: pd.DataFrame, study: Study, spec) -> Any:
     return fit_map(responses, preset=study.preset, method=spec.method, **options)
 
 
-def _fits(responses: pd.DataFrame, study: Study) -> tuple[dict[str, Any], dict[str, str]]:
-    """Every fit the study names; one the answers cannot support is reported, not fatal."""
+def _fit_or_reason(responses: pd.DataFrame, study: Study, spec) -> tuple[Any, str | None]:
+    """One fit of the study, or why the answers cannot support it (module level: it may
+    run in a worker process)."""
+    try:
+        return _fit(responses, study, spec), None
+    except ValueError as exc:  # e.g. a classic fit of identities without a complete set
+        return None, " ".join(str(exc).split())
+
+
+def _fits(
+    responses: pd.DataFrame, study: Study, n_jobs: int = 1, client: Any = None
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Every fit the study names (independent: through :func:`llmvalues.executor.parallel_map`);
+    one the answers cannot support is reported, not fatal."""
+    from llmvalues.executor import parallel_map
+
+    made = parallel_map(
+        _fit_or_reason, [(responses, study, spec) for spec in study.fits], n_jobs, client
+    )
     fits, unfitted = {}, {}
-    for spec in study.fits:
-        try:
-            fits[spec.name] = _fit(responses, study, spec)
-        except ValueError as exc:  # e.g. a classic fit of identities without a complete set
-            unfitted[spec.name] = " ".join(str(exc).split())
+    for spec, (fit, reason) in zip(study.fits, made, strict=True):
+        if fit is None:
+            unfitted[spec.name] = reason
+        else:
+            fits[spec.name] = fit
     if not fits:
         reasons = "; ".join(f"{name}: {why}" for name, why in unfitted.items())
         raise StudyError(f"no fit of study {study.name!r} could be made ({reasons})")
@@ -289,9 +319,14 @@ def provenance(folder: StudyFolder, responses: pd.DataFrame, waves: list[str]) -
 
 
 def report_folder(
-    folder: StudyFolder, prepared: Prepared, summary: RunSummary | None
+    folder: StudyFolder,
+    prepared: Prepared,
+    summary: RunSummary | None,
+    n_jobs: int = 1,
+    client: Any = None,
 ) -> StudyResult:
-    """Fit the latest wave, compare the waves, write the report (what ``study run`` ends with)."""
+    """Fit the latest wave, compare the waves, write the report (what ``study run`` ends with);
+    ``n_jobs``/``client`` as for :func:`run_study`."""
     study = folder.study
     timings: dict[str, float] = {}
     with Store(folder.store) as answers:
@@ -304,7 +339,7 @@ def report_folder(
         raise StudyError(f"no answers collected yet in {folder.store}; run the study again")
     latest = waves[list(waves)[-1]]
     started = time.perf_counter()
-    fits, unfitted = _fits(latest, study)
+    fits, unfitted = _fits(latest, study, n_jobs, client)
     timings["fit"] = time.perf_counter() - started
     change = None
     if len(waves) >= 2:

@@ -45,6 +45,7 @@ FIT_OPTIONS = {
         "answers",
         "interaction",
         "parametrization",
+        "sampler",
         "draws",
         "tune",
         "chains",

@@ -291,6 +291,8 @@ def test_estimator_keeps_scikit_learns_contract():
         "interaction",
         "parametrization",
         "estimand",
+        "sampler",
+        "float32",
         "draws",
         "tune",
         "chains",
@@ -307,13 +309,15 @@ def test_estimator_keeps_scikit_learns_contract():
     assert not [k for k in vars(bad) if k.endswith("_")]
     with pytest.raises(ValueError, match="link must be one of"):
         bad.fit(_one_set_per_identity(2, seed=3))
-    assert est.set_params(tune=70, estimand="new") is est
-    assert (est.tune, est.estimand) == (70, "new")
+    assert est.set_params(tune=70, estimand="new", sampler="nutpie") is est
+    assert (est.tune, est.estimand, est.sampler) == (70, "new", "nutpie")
     with pytest.raises(ValueError, match=r"invalid parameter\(s\) \['position'\]"):
         est.set_params(position="marginal")
     twin = clone(est)
     assert twin is not est and twin.get_params() == est.get_params()
-    assert repr(twin) == "HierarchicalMap(link='probit', estimand='new', draws=60, tune=70)"
+    assert repr(twin) == (
+        "HierarchicalMap(link='probit', estimand='new', sampler='nutpie', draws=60, tune=70)"
+    )
 
 
 @pytest.mark.filterwarnings("ignore:All-NaN slice")  # one chain: no R-hat

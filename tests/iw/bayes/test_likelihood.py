@@ -88,9 +88,10 @@ def test_total_is_the_count_weighted_sum_of_row_logps(link):
 
 def test_op_rejects_bad_layouts():
     with pytest.raises(ValueError, match="link"):
-        OrdinalCountLogLik(np.zeros(2), np.zeros(2), link="cloglog")
+        OrdinalCountLogLik(link="cloglog")
+    b, e, c = pt.dvector(), pt.dvector(), pt.dvector()
     with pytest.raises(ValueError, match="one entry per row"):
-        OrdinalCountLogLik(np.zeros(2), np.zeros(3))
+        ordinal_count_loglik(b, e, c, np.zeros(2), np.zeros(3))
 
 
 def test_second_derivatives_are_refused_not_silently_zero():

@@ -19,13 +19,14 @@ from __future__ import annotations
 import logging
 import time
 import warnings
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pymc as pm
 
+from llmvalues.executor import parallel_map, workers
 from llmvalues.iw.bayes.data import aggregate_responses, densify
 from llmvalues.iw.bayes.model import Priors, build_model
 from llmvalues.iw.bayes.positions import posterior_positions
@@ -308,7 +309,11 @@ def _same_layout(a, b) -> bool:
 
 
 def calibration_study(
-    n_datasets: int = 100, design: Design | None = None, seed: int = 0, n_jobs: int = 1
+    n_datasets: int = 100,
+    design: Design | None = None,
+    seed: int = 0,
+    n_jobs: int = 1,
+    client: Any = None,
 ) -> CalibrationResult:
     """Simulate ``n_datasets`` data sets of ``design``, refit each, and record coverage.
 
@@ -321,7 +326,11 @@ def calibration_study(
     seed
         Seed of the study (data set k uses ``seed * 100000 + k``).
     n_jobs
-        Worker processes (each compiles the model once).
+        Workers (each compiles the model once, then refits its share of the data sets),
+        through :func:`llmvalues.executor.parallel_map`: ``-1`` every CPU, or every worker
+        of the Dask cluster of ``client``.
+    client
+        A ``distributed.Client`` to run the study on its cluster (None: this machine).
 
     Returns
     -------
@@ -330,11 +339,7 @@ def calibration_study(
     design = design or Design()
     seeds = [seed * 100_000 + k for k in range(n_datasets)]
     start = time.perf_counter()
-    if n_jobs <= 1:
-        records = _run_chunk(seeds, design)
-    else:
-        chunks = [seeds[k::n_jobs] for k in range(n_jobs)]
-        with ProcessPoolExecutor(max_workers=n_jobs) as pool:
-            parts = list(pool.map(_run_chunk, chunks, [design] * n_jobs))
-        records = [r for part in parts for r in part]
+    n_chunks = min(workers(n_jobs, client), n_datasets)
+    chunks = [(seeds[k::n_chunks], design) for k in range(n_chunks)]
+    records = [r for part in parallel_map(_run_chunk, chunks, n_jobs, client) for r in part]
     return CalibrationResult(pd.DataFrame(records), design, time.perf_counter() - start)

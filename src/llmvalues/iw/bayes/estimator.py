@@ -16,7 +16,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pymc as pm
 
 from llmvalues.iw.bayes import inference_data as infdata
 from llmvalues.iw.bayes.data import (
@@ -34,11 +33,21 @@ from llmvalues.iw.bayes.model import (
 from llmvalues.iw.bayes.pairs import record_answered
 from llmvalues.iw.bayes.positions import posterior_positions
 from llmvalues.iw.bayes.results import HierarchicalMapFit
+from llmvalues.iw.bayes.sampling import check_sampler, sample
 from llmvalues.iw.estimands import DEFAULT_ESTIMAND, check_estimand
 from llmvalues.iw.presets import DEFAULT_PRESET, Preset, load_preset
 from llmvalues.responses import validate_responses
 
-SAMPLER_SETTINGS = ("draws", "tune", "chains", "cores", "target_accept", "random_seed")
+SAMPLER_SETTINGS = (
+    "sampler",
+    "float32",
+    "draws",
+    "tune",
+    "chains",
+    "cores",
+    "target_accept",
+    "random_seed",
+)
 
 
 def default_cores(chains: int) -> int:
@@ -148,6 +157,12 @@ class HierarchicalMap:
         exact where every prompt was answered), ``"new"`` (under a new prompt variant drawn
         from the estimated distribution: the uncertainty about prompts not asked) or
         ``"typical"`` (at a typical prompt, latent variant effects 0).
+    sampler
+        The NUTS implementation (:mod:`llmvalues.iw.bayes.sampling`): ``"pymc"``,
+        ``"nutpie"`` (numba) or ``"numpyro"`` (JAX; GPU-ready); the last two need
+        ``llmvalues[fast]``. Same model, same posterior.
+    float32
+        With ``sampler="numpyro"``: compute in 32-bit floats (the usual choice on a GPU).
     draws, tune, chains
         NUTS draws kept and tuning steps per chain, and the number of chains.
     cores
@@ -184,6 +199,8 @@ class HierarchicalMap:
         interaction: bool | str = "auto",
         parametrization: str = "auto",
         estimand: str = DEFAULT_ESTIMAND,
+        sampler: str = "pymc",
+        float32: bool = False,
         draws: int = 1000,
         tune: int = 1000,
         chains: int = 4,
@@ -201,6 +218,8 @@ class HierarchicalMap:
         self.interaction = interaction
         self.parametrization = parametrization
         self.estimand = estimand
+        self.sampler = sampler
+        self.float32 = float32
         self.draws = draws
         self.tune = tune
         self.chains = chains
@@ -258,6 +277,7 @@ class HierarchicalMap:
         check_answers(self.answers)
         check_replicates(self.replicates)
         check_estimand(self.estimand)
+        check_sampler(self.sampler, self.float32)
         if self.parametrization not in PARAMETRIZATIONS:
             raise ValueError(
                 f"parametrization must be one of {PARAMETRIZATIONS}, got {self.parametrization!r}"
@@ -315,19 +335,18 @@ class HierarchicalMap:
             interaction=self.interaction,
             parametrization=self.parametrization,
         )
-        with model, warnings.catch_warnings():
-            # harmless here (the model's only matrix product is 60 × 34; see docs/hierarchical.md)
-            warnings.filterwarnings("ignore", message="PyTensor could not link to a BLAS")
-            idata = pm.sample(
-                draws=self.draws,
-                tune=self.tune,
-                chains=self.chains,
-                cores=self.cores or default_cores(self.chains),
-                target_accept=self.target_accept,
-                random_seed=self.random_seed,
-                progressbar=self.progressbar,
-                compute_convergence_checks=False,
-            )
+        idata = sample(
+            model,
+            self.sampler,
+            draws=self.draws,
+            tune=self.tune,
+            chains=self.chains,
+            cores=self.cores or default_cores(self.chains),
+            target_accept=self.target_accept,
+            random_seed=self.random_seed,
+            progressbar=self.progressbar,
+            float32=self.float32,
+        )
         structure = model.structure  # type: ignore[attr-defined]
         attach_positions(
             idata, data, structure, self.link, preset, self.estimand, self.random_seed, responses
@@ -392,8 +411,8 @@ def fit_hierarchical(
         A built-in preset name or a :class:`~llmvalues.iw.presets.Preset`.
     **options
         The keyword arguments of :class:`HierarchicalMap` (link, priors, answers,
-        replicates, interaction, parametrization, estimand, draws, tune, chains, cores, target_accept,
-        random_seed, progressbar, warn).
+        replicates, interaction, parametrization, estimand, sampler, float32, draws, tune,
+        chains, cores, target_accept, random_seed, progressbar, warn).
 
     Returns
     -------

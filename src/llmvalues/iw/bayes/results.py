@@ -156,7 +156,8 @@ class HierarchicalMapFit(MapFit):
             f"{', identity × variant effects' if self.structure['interaction'] else ''}); "
             "estimates are posterior means.",
             f"Intervals ({level:.0%}) are equal-tailed posterior credible intervals from "
-            f"{s['chains']} chains × {s['draws']} draws.",
+            f"{s['chains']} chains × {s['draws']} draws"
+            f"{' (sampler ' + s['sampler'] + ')' if 'sampler' in s else ''}.",
             *notes.estimand_notes(self.data, self.estimand),
             *notes.data_notes(self.data, s.get("answers", "sampled")),
         ]
