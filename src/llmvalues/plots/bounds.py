@@ -38,7 +38,10 @@ def _chosen(bounds: RefusalBounds, identities: Iterable[str] | None) -> list[str
 
 
 def draw_refusal_bounds(
-    canvas: MapCanvas, bounds: RefusalBounds, identities: Iterable[str] | None = None
+    canvas: MapCanvas,
+    bounds: RefusalBounds,
+    identities: Iterable[str] | None = None,
+    say_estimand: bool = True,
 ) -> None:
     """Draw each identity's worst-case region, band and delta arrow on a map canvas, with
     their legend entries and caption sentence.
@@ -51,6 +54,9 @@ def draw_refusal_bounds(
         ``fit.refusal_bounds(...)``.
     identities
         Which identities (default: all).
+    say_estimand
+        End the caption sentence with the estimand (off where the regions' sentence beside
+        it already names the same one).
     """
     table = bounds.table
     regions = bounds.regions()
@@ -59,6 +65,8 @@ def draw_refusal_bounds(
     with figure_style():
         for name in _chosen(bounds, identities):
             row = table.loc[name]
+            style = canvas.styles.get(name)
+            ink = style.colour if style is not None else INK
             marks = [
                 Polygon(
                     regions[name],
@@ -74,7 +82,7 @@ def draw_refusal_bounds(
                     row["x_band_hi"] - row["x_band_lo"],
                     row["y_band_hi"] - row["y_band_lo"],
                     fill=False,
-                    edgecolor=INK,
+                    edgecolor=ink,
                     lw=0.8,
                     ls=BAND_STYLE,
                     zorder=4,
@@ -93,11 +101,11 @@ def draw_refusal_bounds(
                     xy=(row["x_delta"], row["y_delta"]),
                     xytext=(row["x"], row["y"]),
                     zorder=6,
-                    arrowprops={"arrowstyle": "-|>", "color": INK, "lw": 0.9, "shrinkA": 3},
+                    arrowprops={"arrowstyle": "-|>", "color": ink, "lw": 0.9, "shrinkA": 3},
                 )
                 arrow.set_gid(f"{MARK}{IDENTITY}{name}")
                 (end,) = ax.plot(
-                    row["x_delta"], row["y_delta"], "D", ms=3.5, mfc="white", mec=INK, zorder=6
+                    row["x_delta"], row["y_delta"], "D", ms=3.5, mfc="white", mec=ink, zorder=6
                 )
                 end.set_gid(f"{MARK}{IDENTITY}{name}")
                 canvas.reach([(row["x_delta"], row["y_delta"])])
@@ -117,8 +125,10 @@ def draw_refusal_bounds(
         "not missing at random (Manski bounds: each unanswered reply at either end of its "
         f"item's scale; at the bounds' point estimates). Dotted boxes: the {percent(tail)} "
         f"quantile of the lower and the {percent(1 - tail)} quantile of the upper bounds "
-        f"({kind} draws), per axis. Estimand 'asked' (the position over the prompts asked)."
+        f"({kind} draws), per axis, in each identity's colour."
     )
+    if say_estimand:
+        sentence += " Estimand 'asked' (the position over the prompts asked)."
     if delta:
         sentence += f" Arrows: to the delta-adjusted position ({bounds.shift})."
     canvas.note(sentence)
@@ -159,7 +169,7 @@ def plot_refusal_bounds(
     if fit is not None:
         draw_ellipses(canvas, fit, (bounds.level,), chosen)
         canvas.note(regions_sentence(fit, (bounds.level,), {}))
-    draw_refusal_bounds(canvas, bounds, chosen)
+    draw_refusal_bounds(canvas, bounds, chosen, say_estimand=fit is None or fit.estimand != "asked")
     return canvas.finish(caption)
 
 

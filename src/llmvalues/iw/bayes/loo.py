@@ -197,9 +197,10 @@ class ModelComparison:
             )
         bad = self.pareto[self.pareto["n_high_k"] > 0]
         if len(bad):
+            high = ", ".join(f"{name}: {int(n)}" for name, n in bad["n_high_k"].items())
             notes.append(
-                f"Pareto k above the threshold in {dict(bad['n_high_k'])} cells: those "
-                "estimates are unreliable."
+                f"Cells with a Pareto k above the threshold ({high}): those estimates are "
+                "unreliable."
             )
         return Summary(
             "Model comparison by leave-one-cell-out cross-validation",
