@@ -100,7 +100,11 @@ class HierarchicalMapFit(MapFit):
         return self.position_draws.mean(0)
 
     def _estimate(self, draws: np.ndarray, at_point: np.ndarray) -> np.ndarray:
-        return draws.mean(0)
+        # the posterior mean; where every draw is the same (an exact quantity, e.g. "asked"
+        # at temperature 0) that value itself, not a sum of copies divided by their number,
+        # which can land one rounding step outside its own zero-width interval
+        exact = (draws == draws[:1]).all(0)
+        return np.where(exact, draws[0], draws.mean(0)) if draws.size else draws.mean(0)
 
     def _variant_positions(self) -> pd.DataFrame:
         mean = flat(self.idata, "variant_position").mean(0)  # (pairs, 2)
