@@ -72,12 +72,13 @@ def load() -> float:
 
 
 def parse_run(text: str) -> tuple[str, dict]:
-    """``"nutpie:tune=300:draws=500"`` → ("nutpie", {"tune": 300, "draws": 500})."""
+    """``"nutpie:tune=300:draws=500"`` → ("nutpie", {"tune": 300, "draws": 500}); a value
+    that is not a number stays a string (``pymc:parametrization=noncentred``)."""
     sampler, *parts = text.split(":")
     options: dict = {}
     for part in parts:
         name, _, value = part.partition("=")
-        options[name] = int(value) if value else True
+        options[name] = (int(value) if value.isdigit() else value) if value else True
     return sampler, options
 
 
