@@ -25,9 +25,9 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the crowded example lives with the tests' data
-DATA = ROOT / "tests" / "plots" / "data"
-IVS_DATA = DATA / "smollm2_ivs10.csv"
-QA_DATA = DATA / "smollm2_univar_qa.csv"
+from tests.plots.figure_data import DATA  # noqa: E402  (after the path above)
+from tests.plots.figure_data import SMOLLM2_IVS as IVS_DATA  # noqa: E402
+from tests.plots.figure_data import SMOLLM2_QA as QA_DATA  # noqa: E402
 
 COUNTRIES = (
     "United States",
